@@ -1,0 +1,30 @@
+"""JWT authentication that also tells the logs who is calling."""
+
+from typing import TYPE_CHECKING, Any
+
+from rest_framework.request import Request
+from rest_framework_simplejwt import authentication
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+from apps.core import context
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    """simplejwt's authentication, revocation and active checks, plus the log context."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        result = super().authenticate(request)
+        if result is not None:
+            context.set_user(result[0].pk)
+        return result
+
+
+def request_user(request: Request) -> "User":
+    """The signed-in user of an API request (views behind IsAuthenticated only)."""
+    from apps.accounts.models import User
+
+    user = request.user
+    assert isinstance(user, User), "request_user() needs an authenticated request"
+    return user

@@ -1,0 +1,139 @@
+"""Logins, token rotation, logout and passwords. Every outcome is audited."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from apps.accounts import lockout
+from apps.accounts.models import User, normalize_email
+from apps.audit.services import audit_record
+from apps.core.errors import ApplicationError
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+class InvalidToken(AuthenticationFailed):
+    default_code = "token_not_valid"
+    default_detail = "Token is invalid or expired."
+
+
+def _decode_refresh(raw: str) -> dict[str, Any]:
+    """The claims of a refresh token whose signature, algorithm and expiry verify."""
+    try:
+        payload = token_backend.decode(raw, verify=True)  # type: ignore[arg-type]
+    except TokenBackendError:
+        raise InvalidToken() from None
+    if payload.get("token_type") != "refresh" or not payload.get("jti"):
+        raise InvalidToken()
+    return payload
+
+
+def _issue(user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def user_login(*, email: str, password: str, ip: str | None) -> TokenPair:
+    """Exchange credentials for tokens, unless the account or address is locked out."""
+    email = normalize_email(email)
+    lockout.lockout_check(email=email, ip=ip)
+    user = authenticate(email=email, password=password)
+    lockout.record_attempt(email=email, ip=ip, succeeded=user is not None)
+    if user is None:
+        known = User.objects.filter(email=email).values_list("pk", flat=True).first()
+        audit_record(action="auth.login_failed", resource_type="user", resource_id=known or "", actor_id=None)
+        raise AuthenticationFailed("No active account with these credentials.", code="invalid_credentials")
+    assert isinstance(user, User)
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    audit_record(action="auth.login", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    return _issue(user)
+
+
+def _revoke_all(user_id: Any) -> int:
+    """Blacklist every outstanding refresh token of a user; returns how many were new."""
+    outstanding = OutstandingToken.objects.filter(user_id=user_id, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    rows = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def token_refresh(*, refresh: str) -> TokenPair:
+    """Rotate a refresh token. Reusing a rotated one revokes the user's every session.
+
+    A refresh token that comes back after rotation was copied: whoever holds
+    the newer one may be the thief, so all of them go.
+    """
+    token = _decode_refresh(refresh)  # the blacklist is checked below, under a row lock
+    outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
+    user = User.objects.filter(pk=str(token.get("user_id", "")), is_active=True).first()
+    if outstanding is None or user is None:
+        raise InvalidToken()
+    if BlacklistedToken.objects.filter(token=outstanding).exists():
+        _revoke_all(user.pk)
+        audit_record(action="auth.refresh_reuse", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+        raise InvalidToken()
+    if token.get("hash_password") != get_md5_hash_password(user.password):
+        raise InvalidToken()
+    BlacklistedToken.objects.create(token=outstanding)
+    return _issue(user)
+
+
+def user_logout(*, user: User, refresh: str) -> None:
+    """Revoke one refresh token of the caller (their access token expires on its own)."""
+    try:
+        token = _decode_refresh(refresh)
+    except InvalidToken:
+        raise ApplicationError("Refresh token is invalid or expired.", code="token_not_valid") from None
+    if str(token.get("user_id")) != str(user.pk):
+        raise ApplicationError("This refresh token is not yours.", code="token_not_valid")
+    outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
+    if outstanding is not None:
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+    audit_record(action="auth.logout", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+
+
+@transaction.atomic
+def user_set_password(*, user: User, new_password: str, actor: User | None = None) -> None:
+    """Set a validated password and end every session: old access and refresh tokens stop working."""
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _revoke_all(user.pk)
+    actor_id = actor.pk if actor else user.pk
+    audit_record(action="auth.password_change", resource_type="user", resource_id=user.pk, actor_id=actor_id)
+
+
+def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
+    """The caller changes their own password, proving the old one."""
+    if not user.check_password(old_password):
+        raise ApplicationError(
+            "The current password is wrong.", code="invalid", fields={"old_password": ["Wrong password."]}
+        )
+    user_set_password(user=user, new_password=new_password)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User) -> None:
+    """Disable an account: its tokens fail at once (simplejwt checks is_active) and are revoked."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _revoke_all(user.pk)
+    audit_record(action="user.deactivate", resource_type="user", resource_id=user.pk, actor_id=actor.pk)

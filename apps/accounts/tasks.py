@@ -1,0 +1,26 @@
+"""Housekeeping of tokens and login attempts."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from apps.accounts.lockout import prune_attempts
+
+
+@shared_task(
+    name="apps.accounts.tasks.flush_expired_tokens",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def flush_expired_tokens() -> dict[str, int]:
+    """Delete expired refresh tokens (their blacklist rows go with them) and old login attempts.
+
+    Deleting what is already expired is idempotent: a second run finds nothing.
+    """
+    now = timezone.now()
+    tokens, _ = OutstandingToken.objects.filter(expires_at__lte=now).delete()
+    attempts = prune_attempts(older_than=now - 2 * settings.LOGIN_COOL_OFF)
+    return {"tokens": tokens, "login_attempts": attempts}

@@ -1,0 +1,70 @@
+"""Input and output shapes of the clinics API."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.clinics.models import Clinic, Membership, validate_currency, validate_time_zone
+from apps.core.roles import Role
+from apps.core.serializers import StrictInputSerializer
+from apps.core.tenancy import clinic_roles
+
+
+class ClinicOutput(serializers.ModelSerializer[Clinic]):
+    my_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clinic
+        fields = ["id", "name", "slug", "time_zone", "currency", "address", "phone", "email", "my_role", "created_at"]
+
+    def get_my_role(self, clinic: Clinic) -> str | None:
+        role = clinic_roles(self.context["request"].user).get(clinic.pk)
+        return role.value if role else None
+
+
+class ClinicCreateInput(StrictInputSerializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=80, required=False)
+    time_zone = serializers.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = serializers.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class ClinicUpdateInput(ClinicCreateInput):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+        self.fields["time_zone"].default = serializers.empty
+        self.fields["currency"].default = serializers.empty
+
+
+class MemberUserOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+class MemberOutput(serializers.ModelSerializer[Membership]):
+    user = MemberUserOutput()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "created_at"]
+
+
+class MemberAddInput(StrictInputSerializer):
+    email = serializers.EmailField(required=False)
+    user = serializers.UUIDField(required=False)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if bool(attrs.get("email")) == bool(attrs.get("user")):
+            raise serializers.ValidationError("Give exactly one of email or user.")
+        return attrs
+
+
+class MemberUpdateInput(StrictInputSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)

@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from apps.clinics.api.views import ClinicViewSet, MemberViewSet
+
+router = SimpleRouter(use_regex_path=False)
+router.register("clinics", ClinicViewSet, basename="clinic")
+
+members = MemberViewSet.as_view({"get": "list", "post": "create"})
+member = MemberViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+
+urlpatterns = [
+    *router.urls,
+    path("clinics/<uuid:clinic_pk>/members/", members, name="clinic-members"),
+    path("clinics/<uuid:clinic_pk>/members/<uuid:pk>/", member, name="clinic-member"),
+]

@@ -1,0 +1,54 @@
+"""Clinics (the tenants) and who works in them."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from apps.core.currencies import is_currency
+from apps.core.models import BaseModel
+from apps.core.roles import Role
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone.", code="invalid_time_zone")
+
+
+def validate_currency(value: str) -> None:
+    if not is_currency(value):
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code.", code="invalid_currency")
+
+
+class Clinic(BaseModel):
+    """An outpatient clinic: the unit of tenancy. Every clinic-owned row points here."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    address = models.TextField(blank=True, max_length=1000)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(BaseModel):
+    """A user's role in one clinic. A user has at most one role per clinic."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["clinic", "user"]
+        constraints = [models.UniqueConstraint(fields=["user", "clinic"], name="clinics_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} is {self.role} at {self.clinic_id}"

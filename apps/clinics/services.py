@@ -1,0 +1,153 @@
+"""Writes to clinics and memberships. Every change is audited."""
+
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from apps.accounts.models import User, normalize_email
+from apps.audit.services import audit_record
+from apps.clinics.models import Clinic, Membership
+from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
+from apps.core.roles import Role
+
+CLINIC_FIELDS = ("name", "slug", "time_zone", "currency", "address", "phone", "email")
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:60] or "clinic"
+    slug = base
+    while Clinic.objects.filter(slug=slug).exists():
+        slug = f"{base}-{uuid.uuid4().hex[:6]}"
+    return slug
+
+
+def _save_clinic(clinic: Clinic) -> None:
+    clinic.full_clean()
+    try:
+        with transaction.atomic():
+            clinic.save()
+    except IntegrityError:
+        raise ConflictError("A clinic with this slug exists.", code="slug_taken", fields={"slug": ["Taken."]}) from None
+
+
+@transaction.atomic
+def clinic_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> Clinic:
+    """Create a clinic; its creator becomes its owner."""
+    clinic = Clinic(name=name, slug=slug or _unique_slug(name), **fields)
+    _save_clinic(clinic)
+    Membership.objects.create(user=actor, clinic=clinic, role=Role.OWNER)
+    audit_record(
+        actor_id=actor.pk, clinic_id=clinic.pk, action="clinic.create", resource_type="clinic", resource_id=clinic.pk
+    )
+    return clinic
+
+
+@transaction.atomic
+def clinic_update(*, actor: User, clinic: Clinic, **changes: Any) -> Clinic:
+    """Change a clinic's settings; the audit records the new values (none are personal data)."""
+    changed = {name: value for name, value in changes.items() if getattr(clinic, name) != value}
+    for name, value in changed.items():
+        setattr(clinic, name, value)
+    if changed:
+        _save_clinic(clinic)
+        audit_record(
+            actor_id=actor.pk,
+            clinic_id=clinic.pk,
+            action="clinic.update",
+            resource_type="clinic",
+            resource_id=clinic.pk,
+            changes={name: str(value) for name, value in changed.items()},
+        )
+    return clinic
+
+
+def _lock_clinic(clinic_id: uuid.UUID) -> None:
+    # Serialise membership changes per clinic, so "the last owner" is counted
+    # consistently under concurrent requests.
+    Clinic.objects.select_for_update().filter(pk=clinic_id).first()
+
+
+def _other_owners(membership: Membership) -> int:
+    return Membership.objects.filter(clinic_id=membership.clinic_id, role=Role.OWNER).exclude(pk=membership.pk).count()
+
+
+def _require_may_manage(actor_role: Role, *roles: str) -> None:
+    if Role.OWNER in roles and actor_role != Role.OWNER:
+        raise ForbiddenError("Only an owner may grant, change or remove the owner role.")
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: User, actor_role: Role, clinic_id: uuid.UUID, role: Role, email: str = "", user_id: Any = None
+) -> Membership:
+    """Give an existing user a role in a clinic."""
+    _require_may_manage(actor_role, role)
+    _lock_clinic(clinic_id)
+    if user_id is not None:
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+    else:
+        user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is None:
+        field = "user" if user_id is not None else "email"
+        raise ApplicationError(
+            "No active user with this identity.", code="user_not_found", fields={field: ["Not found."]}
+        )
+    if Membership.objects.filter(user=user, clinic_id=clinic_id).exists():
+        raise ConflictError("This user is already a member of the clinic.", code="already_member")
+    membership = Membership.objects.create(user=user, clinic_id=clinic_id, role=role)
+    audit_record(
+        actor_id=actor.pk,
+        clinic_id=clinic_id,
+        action="membership.add",
+        resource_type="membership",
+        resource_id=membership.pk,
+        changes={"user": str(user.pk), "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, actor: User, actor_role: Role, membership: Membership, role: Role) -> Membership:
+    """Change a member's role; admins cannot touch owners, and a clinic keeps at least one owner."""
+    _lock_clinic(membership.clinic_id)
+    membership.refresh_from_db()
+    _require_may_manage(actor_role, membership.role, role)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER and _other_owners(membership) == 0:
+        raise ConflictError("A clinic must keep at least one owner.", code="last_owner")
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_record(
+        actor_id=actor.pk,
+        clinic_id=membership.clinic_id,
+        action="membership.change_role",
+        resource_type="membership",
+        resource_id=membership.pk,
+        changes={"user": str(membership.user_id), "role": {"from": previous, "to": role}},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, actor_role: Role | None, membership: Membership) -> None:
+    """Remove a member (or, with ``actor_role=None``, the actor leaving); never the last owner."""
+    _lock_clinic(membership.clinic_id)
+    membership.refresh_from_db()
+    if actor_role is not None:
+        _require_may_manage(actor_role, membership.role)
+    if membership.role == Role.OWNER and _other_owners(membership) == 0:
+        raise ConflictError("The last owner cannot leave or be removed.", code="last_owner")
+    action = "membership.leave" if membership.user_id == actor.pk else "membership.remove"
+    audit_record(
+        actor_id=actor.pk,
+        clinic_id=membership.clinic_id,
+        action=action,
+        resource_type="membership",
+        resource_id=membership.pk,
+        changes={"user": str(membership.user_id), "role": membership.role},
+    )
+    membership.delete()

@@ -1,0 +1,38 @@
+"""Roles and the permission matrix of DESIGN.md, in one table.
+
+``PERMISSIONS[resource][action]`` is the set of roles allowed; tenancy
+(apps.core.tenancy) is the only reader of this table.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    PRACTITIONER = "practitioner", "Practitioner"
+    RECEPTIONIST = "receptionist", "Receptionist"
+    BILLING = "billing", "Billing"
+
+
+ALL_ROLES = frozenset(Role)
+MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+
+READ = "read"
+WRITE = "write"
+
+PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
+    # the clinic record itself (name, time zone, ...): settings
+    "clinic": {READ: ALL_ROLES, WRITE: MANAGERS},
+    "members": {READ: MANAGERS, WRITE: MANAGERS},
+    "audit": {READ: MANAGERS, WRITE: frozenset()},
+    "patients": {
+        READ: ALL_ROLES,
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+    },
+}
+
+
+def allowed_roles(resource: str, action: str) -> frozenset[Role]:
+    """The roles that may do ``action`` on ``resource``; unknown pairs allow nobody."""
+    return PERMISSIONS.get(resource, {}).get(action, frozenset())

@@ -1,0 +1,41 @@
+"""Gunicorn configuration, used by every production start command.
+
+Binds 0.0.0.0:$PORT (Railway injects PORT). Workers come from
+WEB_CONCURRENCY, else from the CPU count; on 2 cores sync-style workers
+outran gthread for our database-bound endpoints, so threads default to 1.
+"""
+
+import json
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Must fit inside the platform's drain time (railway.toml drainingSeconds).
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Heartbeat files in memory: a container's disk-backed /tmp can stall workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# JSON lines like the application's logs; the path only, never the query
+# string (search terms can be patient names).
+access_log_format = json.dumps(
+    {
+        "logger": "gunicorn.access",
+        "method": "%(m)s",
+        "path": "%(U)s",
+        "status": "%(s)s",
+        "bytes": "%(B)s",
+        "duration_ms": "%(M)s",
+        "request_id": "%({x-request-id}o)s",
+    }
+)
