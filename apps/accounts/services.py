@@ -7,7 +7,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -26,9 +25,14 @@ class TokenPair:
     refresh: str
 
 
-class InvalidToken(AuthenticationFailed):
-    default_code = "token_not_valid"
-    default_detail = "Token is invalid or expired."
+class InvalidToken(ApplicationError):
+    """401 from views that authenticate by body (DRF would turn its own 401 into 403 there)."""
+
+    status_code = 401
+    code = "token_not_valid"
+
+    def __init__(self, message: str = "Token is invalid or expired.", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
 
 
 def _decode_refresh(raw: str) -> dict[str, Any]:
@@ -56,7 +60,7 @@ def user_login(*, email: str, password: str, ip: str | None) -> TokenPair:
     if user is None:
         known = User.objects.filter(email=email).values_list("pk", flat=True).first()
         audit_record(action="auth.login_failed", resource_type="user", resource_id=known or "", actor_id=None)
-        raise AuthenticationFailed("No active account with these credentials.", code="invalid_credentials")
+        raise InvalidToken("No active account with these credentials.", code="invalid_credentials")
     assert isinstance(user, User)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
@@ -74,26 +78,35 @@ def _revoke_all(user_id: Any) -> int:
     return len(rows)
 
 
-@transaction.atomic
 def token_refresh(*, refresh: str) -> TokenPair:
     """Rotate a refresh token. Reusing a rotated one revokes the user's every session.
 
     A refresh token that comes back after rotation was copied: whoever holds
     the newer one may be the thief, so all of them go.
     """
-    token = _decode_refresh(refresh)  # the blacklist is checked below, under a row lock
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
-    user = User.objects.filter(pk=str(token.get("user_id", "")), is_active=True).first()
-    if outstanding is None or user is None:
+    claims = _decode_refresh(refresh)
+    with transaction.atomic():
+        user = _claim_refresh(claims)
+    if user is None:  # raised after the commit, so a reuse's revocations stay
         raise InvalidToken()
+    return _issue(user)
+
+
+def _claim_refresh(claims: dict[str, Any]) -> User | None:
+    """Blacklist the presented token and return its user, or None when it may not be used."""
+    # The row lock makes two concurrent uses of one token see each other.
+    outstanding = OutstandingToken.objects.select_for_update().filter(jti=claims["jti"]).order_by().first()
+    user = User.objects.filter(pk=str(claims.get("user_id", "")), is_active=True).first()
+    if outstanding is None or user is None:
+        return None
     if BlacklistedToken.objects.filter(token=outstanding).exists():
         _revoke_all(user.pk)
         audit_record(action="auth.refresh_reuse", resource_type="user", resource_id=user.pk, actor_id=user.pk)
-        raise InvalidToken()
-    if token.get("hash_password") != get_md5_hash_password(user.password):
-        raise InvalidToken()
+        return None
+    if claims.get("hash_password") != get_md5_hash_password(user.password):
+        return None
     BlacklistedToken.objects.create(token=outstanding)
-    return _issue(user)
+    return user
 
 
 def user_logout(*, user: User, refresh: str) -> None:

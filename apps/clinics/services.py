@@ -24,7 +24,7 @@ def _unique_slug(name: str) -> str:
 
 
 def _save_clinic(clinic: Clinic) -> None:
-    clinic.full_clean()
+    clinic.full_clean(validate_unique=False)  # the unique index decides, race-free
     try:
         with transaction.atomic():
             clinic.save()

@@ -38,7 +38,10 @@ class RequestIdMiddleware:
             if user is not None and user.is_authenticated:
                 context.set_user(user.pk)
             response["X-Request-ID"] = request_id
-            logger.info(
+            # Probes hit /health/ every few seconds; keep them out of INFO logs.
+            level = logging.DEBUG if request.path == "/health/" else logging.INFO
+            logger.log(
+                level,
                 "request",
                 extra={
                     "method": request.method,

@@ -57,13 +57,13 @@ def scope_queryset(
 
 
 def require_role(user: Any, clinic_id: Any, *, resource: str, action: str) -> Role:
-    """The caller's role in ``clinic_id`` if it allows ``action``; else 404 (not readable) or 403."""
+    """The caller's role in ``clinic_id`` if it allows ``action``; 404 for a non-member, else 403."""
     try:
         key = clinic_id if isinstance(clinic_id, uuid.UUID) else uuid.UUID(str(clinic_id))
     except ValueError:
         raise NotFoundError("Clinic not found.") from None
     role = clinic_roles(user).get(key)
-    if role is None or (role not in allowed_roles(resource, READ) and role not in allowed_roles(resource, action)):
+    if role is None:
         raise NotFoundError("Not found.")
     if role not in allowed_roles(resource, action):
         raise ForbiddenError(f"Your role ({role.value}) may not {action} {resource} in this clinic.")

@@ -1,0 +1,291 @@
+"""Clinics and members: every endpoint as anonymous, wrong role, other clinic and permitted."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.clinics.models import Clinic, Membership
+from apps.clinics.tests.factories import MembershipFactory
+from apps.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+NON_MANAGERS = [Role.PRACTITIONER, Role.RECEPTIONIST, Role.BILLING]
+
+
+def clinic_url(clinic):
+    return reverse("clinic-detail", args=[clinic.pk])
+
+
+def members_url(clinic):
+    return reverse("clinic-members", args=[clinic.pk])
+
+
+def member_url(clinic, membership):
+    return reverse("clinic-member", args=[clinic.pk, membership.pk])
+
+
+def membership(clinic, role):
+    return Membership.objects.get(clinic=clinic, user=clinic.staff[role])
+
+
+# --- clinics -----------------------------------------------------------------
+
+
+def test_anonymous_is_401_everywhere(api, clinic):
+    urls = [reverse("clinic-list"), clinic_url(clinic), members_url(clinic)]
+    for url in urls:
+        response = api.get(url)
+        assert response.status_code == 401
+        assert response.data["code"] == "not_authenticated"
+    assert api.post(reverse("clinic-list"), {"name": "X"}, format="json").status_code == 401
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_list_shows_only_my_clinics_with_my_role(as_user, clinic, other_clinic, role):
+    response = as_user(clinic.staff[role]).get(reverse("clinic-list"))
+    assert response.status_code == 200
+    assert [(c["id"], c["my_role"]) for c in response.data["results"]] == [(str(clinic.pk), role.value)]
+
+
+def test_list_is_the_union_over_my_clinics(as_user, clinic, other_clinic):
+    user = clinic.staff[Role.BILLING]
+    MembershipFactory(user=user, clinic=other_clinic, role=Role.ADMIN)
+    response = as_user(user).get(reverse("clinic-list"))
+    assert {c["id"] for c in response.data["results"]} == {str(clinic.pk), str(other_clinic.pk)}
+
+
+def test_create_makes_the_creator_owner_and_is_audited(as_user, make_user):
+    user = make_user()
+    response = as_user(user).post(
+        reverse("clinic-list"), {"name": "Lakeside Clinic", "time_zone": "America/New_York", "currency": "USD"}
+    )
+    assert response.status_code == 201, response.data
+    assert response.data["slug"] == "lakeside-clinic"
+    assert response.data["my_role"] == "owner"
+    clinic = Clinic.objects.get(pk=response.data["id"])
+    assert Membership.objects.get(clinic=clinic).role == Role.OWNER
+    assert AuditEvent.objects.filter(action="clinic.create", clinic=clinic, actor=user).exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "A", "time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"name": "A", "currency": "XYZ"}, "currency"),
+        ({"name": "A", "currency": "usd"}, "currency"),
+        ({"name": ""}, "name"),
+        ({"name": "A" * 201}, "name"),
+        ({"name": "A\x00B"}, "name"),
+        ({"name": "A", "colour": "red"}, "colour"),
+        ({"name": "A", "slug": "not a slug"}, "slug"),
+    ],
+)
+def test_create_refuses_bad_input_and_writes_nothing(as_user, make_user, payload, field):
+    response = as_user(make_user()).post(reverse("clinic-list"), payload)
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid"
+    assert field in response.data["fields"]
+    assert not Clinic.objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_create_with_a_taken_slug_is_409(as_user, clinic, make_user):
+    response = as_user(make_user()).post(reverse("clinic-list"), {"name": "Copy", "slug": clinic.slug})
+    assert response.status_code == 409
+    assert response.data["code"] == "slug_taken"
+    assert Clinic.objects.count() == 1
+
+
+def test_a_body_that_is_not_json_is_400(as_user, make_user):
+    response = as_user(make_user()).post(reverse("clinic-list"), "{nope", content_type="application/json")
+    assert response.status_code == 400
+    assert response.data["code"] == "parse_error"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_retrieve_for_every_member(as_user, clinic, role):
+    response = as_user(clinic.staff[role]).get(clinic_url(clinic))
+    assert response.status_code == 200
+    assert response.data["name"] == "Riverside"
+
+
+def test_another_clinics_record_is_404_like_a_missing_one(as_user, clinic, other_clinic):
+    client = as_user(clinic.staff[Role.OWNER])
+    for url in (clinic_url(other_clinic), reverse("clinic-detail", args=[uuid.uuid4()])):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.data["code"] == "not_found"
+    assert client.patch(clinic_url(other_clinic), {"name": "Mine now"}).status_code == 404
+    other_clinic.refresh_from_db()
+    assert other_clinic.name == "Harbor"
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
+def test_managers_update_settings(as_user, clinic, role):
+    response = as_user(clinic.staff[role]).patch(clinic_url(clinic), {"name": "Riverside North", "currency": "CHF"})
+    assert response.status_code == 200
+    clinic.refresh_from_db()
+    assert (clinic.name, clinic.currency) == ("Riverside North", "CHF")
+    event = AuditEvent.objects.get(action="clinic.update", clinic=clinic)
+    assert event.changes == {"name": "Riverside North", "currency": "CHF"}
+
+
+@pytest.mark.parametrize("role", NON_MANAGERS)
+def test_other_roles_cannot_update_settings(as_user, clinic, role):
+    response = as_user(clinic.staff[role]).patch(clinic_url(clinic), {"name": "Hijacked"})
+    assert response.status_code == 403
+    assert response.data["code"] == "permission_denied"
+    clinic.refresh_from_db()
+    assert clinic.name == "Riverside"
+
+
+def test_update_with_bad_time_zone_changes_nothing(as_user, clinic):
+    response = as_user(clinic.staff[Role.OWNER]).patch(clinic_url(clinic), {"time_zone": "Nowhere/Else"})
+    assert response.status_code == 400
+    clinic.refresh_from_db()
+    assert clinic.time_zone == "Europe/Berlin"
+
+
+def test_put_and_delete_are_not_offered(as_user, clinic):
+    client = as_user(clinic.staff[Role.OWNER])
+    assert client.put(clinic_url(clinic), {"name": "x"}).status_code == 405
+    response = client.delete(clinic_url(clinic))
+    assert response.status_code == 405
+    assert response.data["code"] == "method_not_allowed"
+
+
+# --- members -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
+def test_managers_list_members(as_user, clinic, role):
+    response = as_user(clinic.staff[role]).get(members_url(clinic))
+    assert response.status_code == 200
+    assert {m["role"] for m in response.data["results"]} == {r.value for r in Role}
+
+
+@pytest.mark.parametrize("role", NON_MANAGERS)
+def test_other_roles_cannot_list_members(as_user, clinic, role):
+    response = as_user(clinic.staff[role]).get(members_url(clinic))
+    assert response.status_code == 403
+
+
+def test_members_of_another_clinic_are_404(as_user, clinic, other_clinic):
+    client = as_user(clinic.staff[Role.OWNER])
+    assert client.get(members_url(other_clinic)).status_code == 404
+    target = membership(other_clinic, Role.BILLING)
+    assert client.patch(member_url(other_clinic, target), {"role": "admin"}).status_code == 404
+    assert client.delete(member_url(other_clinic, target)).status_code == 404
+    # A member id of another clinic under my clinic's URL is not found either.
+    assert client.delete(member_url(clinic, target)).status_code == 404
+    target.refresh_from_db()
+    assert target.role == Role.BILLING
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
+def test_managers_add_an_existing_user_by_email(as_user, clinic, make_user, role):
+    newcomer = make_user()
+    response = as_user(clinic.staff[role]).post(
+        members_url(clinic), {"email": newcomer.email.upper(), "role": "billing"}
+    )
+    assert response.status_code == 201, response.data
+    assert Membership.objects.get(clinic=clinic, user=newcomer).role == Role.BILLING
+    assert AuditEvent.objects.filter(action="membership.add", clinic=clinic).exists()
+
+
+def test_add_by_user_id_and_refusals(as_user, clinic, make_user):
+    client = as_user(clinic.staff[Role.OWNER])
+    newcomer = make_user()
+    assert client.post(members_url(clinic), {"user": str(newcomer.pk), "role": "admin"}).status_code == 201
+    again = client.post(members_url(clinic), {"user": str(newcomer.pk), "role": "admin"})
+    assert again.status_code == 409
+    assert again.data["code"] == "already_member"
+    unknown = client.post(members_url(clinic), {"email": "nobody@example.test", "role": "admin"})
+    assert unknown.status_code == 400
+    assert unknown.data["code"] == "user_not_found"
+    both = client.post(members_url(clinic), {"email": newcomer.email, "user": str(newcomer.pk), "role": "admin"})
+    assert both.status_code == 400
+    bad_role = client.post(members_url(clinic), {"email": make_user().email, "role": "superhero"})
+    assert bad_role.status_code == 400
+    assert "role" in bad_role.data["fields"]
+    assert Membership.objects.filter(clinic=clinic).count() == len(Role) + 1
+
+
+@pytest.mark.parametrize("role", NON_MANAGERS)
+def test_other_roles_cannot_add_members(as_user, clinic, make_user, role):
+    newcomer = make_user()
+    response = as_user(clinic.staff[role]).post(members_url(clinic), {"email": newcomer.email, "role": "admin"})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def test_admin_cannot_grant_change_or_remove_the_owner_role(as_user, clinic, make_user):
+    client = as_user(clinic.staff[Role.ADMIN])
+    newcomer = make_user()
+    assert client.post(members_url(clinic), {"email": newcomer.email, "role": "owner"}).status_code == 403
+    owner = membership(clinic, Role.OWNER)
+    assert client.patch(member_url(clinic, owner), {"role": "billing"}).status_code == 403
+    assert client.delete(member_url(clinic, owner)).status_code == 403
+    billing = membership(clinic, Role.BILLING)
+    assert client.patch(member_url(clinic, billing), {"role": "owner"}).status_code == 403
+    owner.refresh_from_db()
+    billing.refresh_from_db()
+    assert (owner.role, billing.role) == (Role.OWNER, Role.BILLING)
+    assert not Membership.objects.filter(user=newcomer).exists()
+
+
+def test_admin_changes_and_removes_non_owners(as_user, clinic):
+    client = as_user(clinic.staff[Role.ADMIN])
+    billing = membership(clinic, Role.BILLING)
+    response = client.patch(member_url(clinic, billing), {"role": "receptionist"})
+    assert response.status_code == 200
+    assert response.data["role"] == "receptionist"
+    event = AuditEvent.objects.get(action="membership.change_role")
+    assert event.changes["role"] == {"from": "billing", "to": "receptionist"}
+    assert client.delete(member_url(clinic, billing)).status_code == 204
+    assert not Membership.objects.filter(pk=billing.pk).exists()
+    assert AuditEvent.objects.filter(action="membership.remove").exists()
+
+
+def test_owner_promotes_another_owner_then_may_step_down(as_user, clinic):
+    client = as_user(clinic.staff[Role.OWNER])
+    mine = membership(clinic, Role.OWNER)
+    assert client.patch(member_url(clinic, mine), {"role": "admin"}).status_code == 409  # last owner
+    admin = membership(clinic, Role.ADMIN)
+    assert client.patch(member_url(clinic, admin), {"role": "owner"}).status_code == 200
+    assert client.patch(member_url(clinic, mine), {"role": "admin"}).status_code == 200
+
+
+def test_the_last_owner_cannot_leave_or_be_removed(as_user, clinic):
+    owner = clinic.staff[Role.OWNER]
+    client = as_user(owner)
+    response = client.post(reverse("clinic-leave", args=[clinic.pk]))
+    assert response.status_code == 409
+    assert response.data["code"] == "last_owner"
+    assert client.delete(member_url(clinic, membership(clinic, Role.OWNER))).status_code == 409
+    assert Membership.objects.filter(clinic=clinic, user=owner, role=Role.OWNER).exists()
+
+
+@pytest.mark.parametrize("role", NON_MANAGERS)
+def test_any_member_may_leave(as_user, clinic, role):
+    response = as_user(clinic.staff[role]).post(reverse("clinic-leave", args=[clinic.pk]))
+    assert response.status_code == 204
+    assert not Membership.objects.filter(clinic=clinic, user=clinic.staff[role]).exists()
+    assert AuditEvent.objects.filter(action="membership.leave", clinic=clinic).exists()
+
+
+def test_leaving_another_clinic_is_404(as_user, clinic, other_clinic):
+    response = as_user(clinic.staff[Role.BILLING]).post(reverse("clinic-leave", args=[other_clinic.pk]))
+    assert response.status_code == 404
+
+
+def test_member_list_runs_a_constant_number_of_queries(as_user, clinic, make_user, django_assert_max_num_queries):
+    client = as_user(clinic.staff[Role.OWNER])
+    for _ in range(30):
+        MembershipFactory(clinic=clinic, role=Role.PRACTITIONER)
+    with django_assert_max_num_queries(4):
+        response = client.get(members_url(clinic), {"page_size": 50})
+    assert len(response.data["results"]) == 35

@@ -1,0 +1,131 @@
+"""Shared test fixtures: users, clinics with a member in every role, API clients.
+
+Tests that need PostgreSQL or Redis are marked; on a bare laptop they are
+skipped with the reason shown. With CLINICOPS_REQUIRE_SERVICES=1 (CI) such a
+skip is a failure instead: CI must run everything.
+"""
+
+import os
+
+os.environ.setdefault("ENV", "test")
+
+import pytest  # noqa: E402
+
+REQUIRE_SERVICES = os.environ.get("CLINICOPS_REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    from django.conf import settings
+
+    if item.get_closest_marker("postgres") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return "needs PostgreSQL (set DATABASE_URL)"
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        return "needs Redis (set REDIS_URL)"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason}; CLINICOPS_REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    from apps.accounts.tests.factories import UserFactory
+
+    return UserFactory
+
+
+@pytest.fixture
+def clinic(db):
+    """A clinic with one member per role; ``clinic.staff[role]`` is that member."""
+    from apps.clinics.tests.factories import clinic_with_staff
+
+    return clinic_with_staff(name="Riverside")
+
+
+@pytest.fixture
+def other_clinic(db):
+    """A second, unrelated clinic with its own staff."""
+    from apps.clinics.tests.factories import clinic_with_staff
+
+    return clinic_with_staff(name="Harbor")
+
+
+@pytest.fixture
+def as_user(api):
+    """``as_user(user)`` authenticates the client with a real JWT access token for ``user``."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def login(user):
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        return api
+
+    return login
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real Celery worker (own process) on a private queue, against the test database and Redis.
+
+    Yields the queue name; send with ``task.apply_async(queue=...)``.
+    """
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    from config.celery import app
+
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=Path(__file__).parent,
+        env=env,
+    )
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("celery worker did not come up")
+        yield queue
+    finally:
+        app.conf.task_always_eager = eager
+        process.terminate()
+        process.wait(20)
