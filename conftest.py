@@ -9,7 +9,7 @@ import os
 
 os.environ.setdefault("ENV", "test")
 
-import pytest  # noqa: E402
+import pytest
 
 REQUIRE_SERVICES = os.environ.get("CLINICOPS_REQUIRE_SERVICES") == "1"
 

@@ -33,5 +33,6 @@ def test_celery_is_configured_for_safe_redelivery():
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.task_serializer == "json"
     assert app.conf.accept_content == ["json"]
-    assert app.conf.task_time_limit and app.conf.task_soft_time_limit < app.conf.task_time_limit
+    assert app.conf.task_time_limit
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
