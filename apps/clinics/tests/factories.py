@@ -1,3 +1,5 @@
+from typing import Any
+
 import factory
 
 from apps.accounts.tests.factories import UserFactory
@@ -26,6 +28,6 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def clinic_with_staff(*, name: str) -> Clinic:
     """A clinic with one member in every role, reachable as ``clinic.staff[role]``."""
-    clinic = ClinicFactory(name=name)
+    clinic: Any = ClinicFactory(name=name)
     clinic.staff = {role: MembershipFactory(clinic=clinic, role=role).user for role in Role}
     return clinic
