@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.clinics.api.urls")),
     path("", include("apps.audit.api.urls")),
+    path("", include("apps.patients.api.urls")),
 ]
 
 urlpatterns = [

@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,6 +17,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone.", code="invalid_time_zone")
 
 
+def validate_country(value: str) -> None:
+    if value and value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"{value!r} is not an ISO 3166 country code.", code="invalid_country")
+
+
 def validate_currency(value: str) -> None:
     if not is_currency(value):
         raise ValidationError(f"{value!r} is not an ISO 4217 currency code.", code="invalid_currency")
@@ -28,6 +34,8 @@ class Clinic(BaseModel):
     slug = models.SlugField(max_length=80, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    # Where local phone numbers are dialled from: "030 1234567" in DE is +49301234567.
+    country = models.CharField(max_length=2, blank=True, default="", validators=[validate_country])
     address = models.TextField(blank=True, max_length=1000)
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
@@ -52,3 +60,17 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} is {self.role} at {self.clinic_id}"
+
+
+class ClinicCounter(models.Model):
+    """Gapless per-clinic sequences (MRNs, invoice numbers), advanced under a row lock."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "key"], name="clinics_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -8,11 +8,22 @@ from django.utils.text import slugify
 
 from apps.accounts.models import User, normalize_email
 from apps.audit.services import audit_record
-from apps.clinics.models import Clinic, Membership
+from apps.clinics.models import Clinic, ClinicCounter, Membership
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role
 
-CLINIC_FIELDS = ("name", "slug", "time_zone", "currency", "address", "phone", "email")
+
+def clinic_counter_next(*, clinic_id: uuid.UUID, key: str) -> int:
+    """The next value of a per-clinic sequence; gapless, because it commits or rolls back with the caller.
+
+    Must run inside the caller's transaction: the row stays locked until it ends,
+    so concurrent callers queue instead of getting the same value.
+    """
+    ClinicCounter.objects.bulk_create([ClinicCounter(clinic_id=clinic_id, key=key)], ignore_conflicts=True)
+    counter = ClinicCounter.objects.select_for_update().get(clinic_id=clinic_id, key=key)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return counter.value
 
 
 def _unique_slug(name: str) -> str:

@@ -20,6 +20,7 @@ MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 READ = "read"
 WRITE = "write"
+ARCHIVE = "archive"
 
 PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     # the clinic record itself (name, time zone, ...): settings
@@ -29,8 +30,16 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "patients": {
         READ: ALL_ROLES,
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+        ARCHIVE: MANAGERS,
+        "read_archived": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        "override_duplicate": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        "export": MANAGERS,
     },
 }
+
+
+def role_may(role: Role | None, resource: str, action: str) -> bool:
+    return role is not None and role in allowed_roles(resource, action)
 
 
 def allowed_roles(resource: str, action: str) -> frozenset[Role]:

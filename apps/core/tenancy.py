@@ -94,6 +94,8 @@ class ClinicScopedViewSet(viewsets.GenericViewSet):
     resource: str = ""
     clinic_field: str = "clinic"
     url_clinic_kwarg: str | None = None
+    # The matrix action that decides which clinics' rows are visible at all.
+    scope_action: str = READ
     action_permissions: dict[str, str] = {}
     lookup_value_converter = "uuid"
 
@@ -116,12 +118,16 @@ class ClinicScopedViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = scope_queryset(
-            self.get_base_queryset(), self.request.user, resource=self.resource, clinic_field=self.clinic_field
+            self.get_base_queryset(),
+            self.request.user,
+            resource=self.resource,
+            action=self.scope_action,
+            clinic_field=self.clinic_field,
         )
         raw_clinic = self.request.query_params.get("clinic")
         if self.action == "list" and raw_clinic and self.clinic_field:
             clinic_id = parse_uuid_param(raw_clinic, "clinic")
-            require_role(self.request.user, clinic_id, resource=self.resource, action=READ)
+            require_role(self.request.user, clinic_id, resource=self.resource, action=self.scope_action)
             queryset = queryset.filter(**{f"{self.clinic_field}_id": clinic_id})
         return queryset
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.clinics",
     "apps.audit",
+    "apps.patients",
 ]
 
 MIDDLEWARE = [

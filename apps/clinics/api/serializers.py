@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.clinics.models import Clinic, Membership, validate_currency, validate_time_zone
+from apps.clinics.models import Clinic, Membership, validate_country, validate_currency, validate_time_zone
 from apps.core.roles import Role
 from apps.core.serializers import StrictInputSerializer
 from apps.core.tenancy import clinic_roles
@@ -15,7 +15,19 @@ class ClinicOutput(serializers.ModelSerializer[Clinic]):
 
     class Meta:
         model = Clinic
-        fields = ["id", "name", "slug", "time_zone", "currency", "address", "phone", "email", "my_role", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "time_zone",
+            "currency",
+            "country",
+            "address",
+            "phone",
+            "email",
+            "my_role",
+            "created_at",
+        ]
 
     def get_my_role(self, clinic: Clinic) -> str | None:
         role = clinic_roles(self.context["request"].user).get(clinic.pk)
@@ -27,6 +39,7 @@ class ClinicCreateInput(StrictInputSerializer):
     slug = serializers.SlugField(max_length=80, required=False)
     time_zone = serializers.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     currency = serializers.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, validators=[validate_country])
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)

@@ -1,0 +1,90 @@
+"""Patients of a clinic, and the exports of them."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import BaseModel
+
+
+class Sex(models.TextChoices):
+    # FHIR AdministrativeGender
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Patient(BaseModel):
+    """A clinic's patient. Never hard-deleted through the API: archiving clears ``active``.
+
+    ``search_name`` is the name folded for search (lower case, no accents),
+    written by the services; PostgreSQL indexes it with trigrams.
+    """
+
+    # No index of its own: every composite index below starts with clinic.
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="patients", db_index=False)
+    mrn = models.CharField("medical record number", max_length=20)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    email = models.EmailField(blank=True)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=20, blank=True)
+    active = models.BooleanField(default=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    search_name = models.CharField(max_length=201, editable=False, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "mrn"], name="patients_mrn_unique_per_clinic")]
+        indexes = [
+            models.Index(fields=["clinic", "family_name", "given_name", "id"], name="patients_clinic_name"),
+            models.Index(fields=["clinic", "date_of_birth"], name="patients_clinic_dob"),
+            models.Index(fields=["clinic", "phone"], name="patients_clinic_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Patient {self.mrn}"  # no names: str() ends up in logs
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    FHIR = "fhir", "FHIR Bundle (ndjson)"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class PatientExport(BaseModel):
+    """A requested export of all a clinic's patients; only its requester may download it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    format = models.CharField(max_length=10, choices=ExportFormat.choices)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    file_name = models.CharField(max_length=200, blank=True)
+    row_count = models.IntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"

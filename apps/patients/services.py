@@ -1,0 +1,229 @@
+"""Registering, changing and archiving patients; duplicates are refused unless overridden."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.audit.services import AuditEntry, audit_record, audit_record_many
+from apps.clinics.models import Clinic
+from apps.clinics.services import clinic_counter_next
+from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
+from apps.core.roles import Role, role_may
+from apps.patients.models import Patient
+from apps.patients.search import format_mrn, phone_e164, search_name_of, trigram_similarity
+
+# Names at least this similar (pg_trgm's measure), with the same birth date, are one person.
+DUPLICATE_NAME_SIMILARITY = 0.5
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "postal_code",
+    "country",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+)
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    id: str
+    given_name: str
+    family_name: str
+    date_of_birth: str
+    mrn: str
+
+
+def _normalise_phones(data: dict[str, Any], clinic: Clinic) -> None:
+    for name in ("phone", "emergency_contact_phone"):
+        raw = data.get(name)
+        if raw:
+            e164 = phone_e164(raw, clinic.country)
+            if e164 is None:
+                raise ApplicationError(
+                    "Invalid phone number.", fields={name: ["Not a valid phone number for this clinic's country."]}
+                )
+            data[name] = e164
+
+
+def _lock_birth_date(clinic_id: Any, date_of_birth: date) -> None:
+    # Two concurrent registrations of one person must not both pass the
+    # duplicate check: serialise creates per clinic and birth date.
+    if connection.vendor == "postgresql":
+        digest = hashlib.blake2b(f"{clinic_id}:{date_of_birth}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def patient_duplicates(
+    *, clinic_id: Any, given_name: str, family_name: str, date_of_birth: date, phone: str, exclude_id: Any = None
+) -> list[DuplicateCandidate]:
+    """Patients of the clinic with the same birth date and a similar name or the same phone.
+
+    A clinic has few patients per birth date, so the name comparison runs on
+    that handful in Python, identically on PostgreSQL and SQLite.
+    """
+    wanted = search_name_of(given_name, family_name)
+    same_day = Patient.objects.filter(clinic_id=clinic_id, date_of_birth=date_of_birth)
+    if exclude_id is not None:
+        same_day = same_day.exclude(pk=exclude_id)
+    found = []
+    for other in same_day.only("id", "given_name", "family_name", "date_of_birth", "mrn", "phone", "search_name"):
+        similar = trigram_similarity(wanted, other.search_name) >= DUPLICATE_NAME_SIMILARITY
+        if similar or (phone and other.phone == phone):
+            found.append(
+                DuplicateCandidate(
+                    id=str(other.pk),
+                    given_name=other.given_name,
+                    family_name=other.family_name,
+                    date_of_birth=other.date_of_birth.isoformat(),
+                    mrn=other.mrn,
+                )
+            )
+    return found
+
+
+def _check_duplicates(
+    *, actor: User, role: Role, patient: Patient, override_reason: str, exclude_id: Any = None
+) -> list[DuplicateCandidate]:
+    if override_reason and not role_may(role, "patients", "override_duplicate"):
+        raise ForbiddenError(f"Your role ({role.value}) may not override the duplicate check.")
+    candidates = patient_duplicates(
+        clinic_id=patient.clinic_id,
+        given_name=patient.given_name,
+        family_name=patient.family_name,
+        date_of_birth=patient.date_of_birth,
+        phone=patient.phone,
+        exclude_id=exclude_id,
+    )
+    if candidates and not override_reason:
+        raise ConflictError(
+            "This looks like a patient the clinic already has.",
+            code="possible_duplicate",
+            extra={"candidates": [c.__dict__ for c in candidates]},
+        )
+    return candidates
+
+
+def _audit_override(actor: User, patient: Patient, candidates: list[DuplicateCandidate], reason: str) -> None:
+    if candidates:
+        audit_record(
+            actor_id=actor.pk,
+            clinic_id=patient.clinic_id,
+            action="patient.duplicate_override",
+            resource_type="patient",
+            resource_id=patient.pk,
+            changes={"reason": reason, "candidates": [c.id for c in candidates]},
+        )
+
+
+@transaction.atomic
+def patient_create(
+    *, actor: User, role: Role, clinic: Clinic, data: dict[str, Any], override_duplicate_reason: str = ""
+) -> Patient:
+    """Register a patient with the clinic's next MRN, refusing likely duplicates (409)."""
+    data = dict(data)
+    _normalise_phones(data, clinic)
+    patient = Patient(clinic=clinic, created_by=actor, updated_by=actor, **data)
+    patient.search_name = search_name_of(patient.given_name, patient.family_name)
+    _lock_birth_date(clinic.pk, patient.date_of_birth)
+    candidates = _check_duplicates(actor=actor, role=role, patient=patient, override_reason=override_duplicate_reason)
+    patient.mrn = format_mrn(clinic_counter_next(clinic_id=clinic.pk, key="mrn"))
+    patient.full_clean()
+    patient.save()
+    audit_record(
+        actor_id=actor.pk,
+        clinic_id=clinic.pk,
+        action="patient.create",
+        resource_type="patient",
+        resource_id=patient.pk,
+        changes={"fields": sorted(data)},
+    )
+    _audit_override(actor, patient, candidates, override_duplicate_reason)
+    return patient
+
+
+@transaction.atomic
+def patient_update(
+    *, actor: User, role: Role, patient: Patient, changes: dict[str, Any], override_duplicate_reason: str = ""
+) -> Patient:
+    """Change demographics; a change of name, birth date or phone is checked for duplicates again."""
+    changes = dict(changes)
+    _normalise_phones(changes, patient.clinic)
+    changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
+    if not changed:
+        return patient
+    for name in changed:
+        setattr(patient, name, changes[name])
+    patient.search_name = search_name_of(patient.given_name, patient.family_name)
+    patient.updated_by = actor
+    candidates: list[DuplicateCandidate] = []
+    if {"given_name", "family_name", "date_of_birth", "phone"} & set(changed):
+        _lock_birth_date(patient.clinic_id, patient.date_of_birth)
+        candidates = _check_duplicates(
+            actor=actor, role=role, patient=patient, override_reason=override_duplicate_reason, exclude_id=patient.pk
+        )
+    patient.full_clean()
+    patient.save()
+    # Field names only: the values are personal data.
+    audit_record(
+        actor_id=actor.pk,
+        clinic_id=patient.clinic_id,
+        action="patient.update",
+        resource_type="patient",
+        resource_id=patient.pk,
+        changes={"fields": changed},
+    )
+    _audit_override(actor, patient, candidates, override_duplicate_reason)
+    return patient
+
+
+@transaction.atomic
+def patient_archive(*, actor: User, patient: Patient) -> Patient:
+    """Archive (never delete): the record stays, hidden from lists by default."""
+    if not patient.active:
+        return patient
+    patient.active = False
+    patient.archived_at = timezone.now()
+    patient.updated_by = actor
+    patient.save(update_fields=["active", "archived_at", "updated_by", "updated_at"])
+    audit_record(
+        actor_id=actor.pk,
+        clinic_id=patient.clinic_id,
+        action="patient.archive",
+        resource_type="patient",
+        resource_id=patient.pk,
+    )
+    return patient
+
+
+def patient_reads_audit(
+    *, actor: User, action: str, clinic_ids: list[Any], patients: list[Patient], query: dict[str, str] | None = None
+) -> None:
+    """Record a read: one event per clinic searched, with the ids it returned, in one bulk insert."""
+    returned: dict[Any, list[str]] = {clinic_id: [] for clinic_id in clinic_ids}
+    for patient in patients:
+        returned.setdefault(patient.clinic_id, []).append(str(patient.pk))
+    single = action == "patient.read"
+    audit_record_many(
+        AuditEntry(
+            action=action,
+            resource_type="patient",
+            resource_id=ids[0] if single and ids else "",
+            clinic_id=clinic_id,
+            actor_id=actor.pk,
+            changes={} if single else {"query": query or {}, "ids": ids},
+        )
+        for clinic_id, ids in returned.items()
+    )
