@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install run serve demo test lint typecheck migrations-check pytest schema clean
+.PHONY: help install run serve demo test lint typecheck migrations-check pytest schema bench-patients clean
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -50,6 +50,9 @@ pytest: install
 
 schema: install
 	ENV=test $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+
+bench-patients: install
+	$(BIN)/python bench/patients.py --patients 1000000 --clinics 50
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles db.sqlite3
