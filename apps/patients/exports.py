@@ -13,25 +13,9 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.patients.fhir import patient_resource
-from apps.patients.models import ExportFormat, ExportStatus, Patient, PatientExport
+from apps.patients.models import DEMOGRAPHIC_FIELDS, ExportFormat, ExportStatus, Patient, PatientExport
 
-CSV_COLUMNS = [
-    "id",
-    "mrn",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address_line",
-    "city",
-    "postal_code",
-    "country",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "active",
-]
+CSV_COLUMNS = ["id", "mrn", *DEMOGRAPHIC_FIELDS, "active"]
 
 
 def export_dir() -> Path:

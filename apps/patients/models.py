@@ -14,6 +14,23 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+# The fields staff enter and change; exports and the API list them in this order.
+DEMOGRAPHIC_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "postal_code",
+    "country",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+)
+
+
 class Patient(BaseModel):
     """A clinic's patient. Never hard-deleted through the API: archiving clears ``active``.
 

@@ -19,20 +19,6 @@ from apps.patients.search import format_mrn, phone_e164, search_name_of, trigram
 
 # Names at least this similar (pg_trgm's measure), with the same birth date, are one person.
 DUPLICATE_NAME_SIMILARITY = 0.5
-DEMOGRAPHIC_FIELDS = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address_line",
-    "city",
-    "postal_code",
-    "country",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputSerializer
-from apps.patients.models import ExportFormat, Patient, PatientExport, Sex
+from apps.patients.models import DEMOGRAPHIC_FIELDS, ExportFormat, Patient, PatientExport, Sex
 
 
 def no_control_characters(value: str) -> None:
@@ -57,27 +57,7 @@ class PatientOutput(serializers.ModelSerializer[Patient]):
 
     class Meta:
         model = Patient
-        fields = [
-            "id",
-            "clinic",
-            "mrn",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "email",
-            "address_line",
-            "city",
-            "postal_code",
-            "country",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "active",
-            "archived_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "clinic", "mrn", *DEMOGRAPHIC_FIELDS, "active", "archived_at", "created_at", "updated_at"]
 
 
 class DuplicateCandidateOutput(serializers.Serializer):
