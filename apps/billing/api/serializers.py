@@ -96,8 +96,7 @@ class InvoiceCreateInput(InvoiceFields):
 
 
 class InvoiceUpdateInput(InvoiceFields):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, partial=True, **kwargs)
+    """Every field is optional already; not ``partial``, which would make a line's own fields optional too."""
 
 
 class InvoiceIssueInput(StrictInputSerializer):
