@@ -163,7 +163,7 @@ def test_the_list_issues_the_same_few_queries_whatever_the_page_size(as_user, cl
         assert response.status_code == 200
         assert len(response.data["results"]) == page_size
         counts[page_size] = len(queries)
-    # memberships, the page, its lines
+    # the user (JWT), memberships, the page, its lines
     assert counts[5] == counts[25] <= 4
 
 
