@@ -109,7 +109,7 @@ def _audit(actor: User, invoice: Invoice, action: str, changes: dict[str, Any] |
 
 
 def _save_service(service: Service) -> None:
-    service.full_clean(validate_unique=False)  # the unique index decides, race-free
+    service.full_clean(validate_unique=False, validate_constraints=False)  # the unique index decides, race-free
     try:
         with transaction.atomic():
             service.save()

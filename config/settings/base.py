@@ -286,5 +286,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # fpdf2's font subsetting logs a line per table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
