@@ -28,6 +28,8 @@ from apps.patients.models import Patient
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 MAX_LINES = 200
 NUMBER_DIGITS = 6
+# Amount columns hold ten digits before the point; a larger invoice is refused, not overflowed.
+MAX_AMOUNT = Decimal("9999999999")
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,10 @@ def _build_lines(clinic: Clinic, currency: str, lines: Sequence[LineInput]) -> l
         )
     if errors:
         raise ApplicationError("Some lines are invalid.", fields={"lines": errors})
+    if sum((line.net_amount + line.tax_amount for line in built), Decimal("0")) > MAX_AMOUNT:
+        raise ApplicationError(
+            "The invoice total is too large.", code="amount_too_large", fields={"lines": [f"At most {MAX_AMOUNT}."]}
+        )
     return built
 
 

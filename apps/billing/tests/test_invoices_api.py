@@ -182,6 +182,8 @@ def test_the_list_issues_the_same_few_queries_whatever_the_page_size(as_user, cl
         ({"lines": [line(unit_price="NaN")]}, "lines"),
         ({"lines": [line(unit_price="Infinity")]}, "lines"),
         ({"lines": [line(unit_price="1e20")]}, "lines"),
+        ({"lines": [line(quantity="99999999", unit_price="99999999")]}, "lines"),  # past the amount columns
+        ({"lines": [line(quantity="1", unit_price="99999999")] * 101}, "lines"),
         ({"lines": [line(tax_rate="101")]}, "lines"),
         ({"lines": [line(tax_rate="-1")]}, "lines"),
         ({"lines": [line(colour="red")]}, "lines"),
