@@ -21,6 +21,7 @@ from apps.clinics.models import Clinic
 MAX_REPORT_DAYS = 366
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")
 DAY_FIGURES = ("issued", "paid", "refunded", "outstanding")
+ISSUED_STATES = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 _MONEY = DecimalField(max_digits=20, decimal_places=4)
 _ZERO = Value(Decimal("0"), output_field=_MONEY)
 
@@ -55,7 +56,7 @@ def _issued_invoices(clinic: Clinic, period: Period) -> QuerySet[Invoice]:
         clinic_id=clinic.pk,
         issue_date__gte=period.first,
         issue_date__lte=period.last,
-        status__in=[InvoiceStatus.ISSUED, InvoiceStatus.PAID],
+        status__in=ISSUED_STATES,
     )
 
 
@@ -103,8 +104,14 @@ def revenue_report(*, clinic: Clinic, first: date, last: date) -> dict[str, Any]
     for refunded in refunded_by_day.annotate(refunded=_sum("amount")):
         day(refunded["on"])["refunded"] = refunded["refunded"]
 
+    # One join on the invoice's own filters (an ``invoice__in`` subquery made PostgreSQL scan every invoice).
     by_service = (
-        InvoiceLine.objects.filter(invoice__in=invoices)
+        InvoiceLine.objects.filter(
+            invoice__clinic_id=clinic.pk,
+            invoice__issue_date__gte=period.first,
+            invoice__issue_date__lte=period.last,
+            invoice__status__in=ISSUED_STATES,
+        )
         .values("service_id", "service__code", "service__name")
         .annotate(
             quantity=Coalesce(Sum("quantity"), Value(Decimal("0")), output_field=_MONEY),
