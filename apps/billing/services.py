@@ -285,8 +285,6 @@ def invoice_delete_draft(*, actor: User, invoice: Invoice) -> None:
     """Drafts have no number yet, so deleting one leaves no gap; issued invoices are voided instead."""
     invoice = lock_invoice(invoice.pk)
     _require_draft(invoice)
-    if Invoice.objects.filter(replaces=invoice).exists():  # pragma: no cover - a draft replaces, is not replaced
-        raise ConflictError("This invoice has been re-issued.", code="invoice_immutable")
     _audit(actor, invoice, "invoice.delete")
     invoice.delete()
 

@@ -164,7 +164,7 @@ class InvoiceViewSet(ClinicScopedViewSet):
         return Invoice.objects.all()
 
     def _output(self, invoice: Invoice) -> dict[str, Any]:
-        return InvoiceOutput(selectors.invoice_queryset(Invoice.objects.filter(pk=invoice.pk)).get()).data
+        return InvoiceOutput(invoice).data  # its lines in one query
 
     @extend_schema(
         parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), InvoiceListQuery], responses=InvoiceOutput(many=True)
