@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install run serve demo test lint typecheck migrations-check pytest schema bench-patients clean
+.PHONY: help install run serve demo test lint typecheck migrations-check pytest schema bench-patients bench-billing clean
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -53,6 +53,9 @@ schema: install
 
 bench-patients: install
 	$(BIN)/python bench/patients.py --patients 1000000 --clinics 50
+
+bench-billing: install
+	$(BIN)/python bench/billing.py --invoices 200000 --clinics 20
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles db.sqlite3

@@ -74,4 +74,11 @@ def demo_seed() -> list[tuple[str, str]]:
             Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
             logins.append((email, f"{role.value} at {name}"))
         demo_patients(clinic, count=PATIENTS_PER_CLINIC, seed=len(slug))
+        _demo_billing(clinic)
     return logins
+
+
+def _demo_billing(clinic: Clinic) -> None:
+    from apps.billing.demo import demo_billing
+
+    demo_billing(clinic, actor=User.objects.get(email=f"{Role.BILLING.value}@{clinic.slug}.demo.clinicops.test"))

@@ -17,10 +17,12 @@ class Role(models.TextChoices):
 
 ALL_ROLES = frozenset(Role)
 MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+BILLERS = frozenset({Role.OWNER, Role.ADMIN, Role.BILLING})
 
 READ = "read"
 WRITE = "write"
 ARCHIVE = "archive"
+CREATE = "create"
 
 PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     # the clinic record itself (name, time zone, ...): settings
@@ -35,6 +37,23 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "override_duplicate": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "export": MANAGERS,
     },
+    # Billing (DESIGN.md): owners, admins and billing read and write; receptionists
+    # create, issue and take payments (not edit drafts, void or refund);
+    # practitioners read. Actions are keyed by the URL's resource:
+    # invoices/{id}/payments/ is "take_payment" on invoices.
+    "services": {READ: ALL_ROLES, WRITE: BILLERS},
+    "invoices": {
+        READ: ALL_ROLES,
+        CREATE: BILLERS | {Role.RECEPTIONIST},
+        WRITE: BILLERS,
+        "issue": BILLERS | {Role.RECEPTIONIST},
+        "take_payment": BILLERS | {Role.RECEPTIONIST},
+        "void": BILLERS,
+        "reissue": BILLERS,
+    },
+    "payments": {READ: ALL_ROLES, WRITE: frozenset(), "refund": BILLERS},
+    # Revenue and aging: the roles that read invoices, less the front desk.
+    "reports": {READ: BILLERS | {Role.PRACTITIONER}, WRITE: frozenset()},
 }
 
 

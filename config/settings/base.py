@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.clinics",
     "apps.audit",
     "apps.patients",
+    "apps.billing",
 ]
 
 MIDDLEWARE = [
@@ -251,7 +252,21 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "apps.audit.tasks.verify_audit_chain",
         "crontab": {"minute": "41", "hour": "2"},
     },
+    "mark-overdue-invoices": {
+        "task": "apps.billing.tasks.mark_overdue_invoices",
+        "crontab": {"minute": "7", "hour": "1"},
+    },
+    "prune-idempotency-records": {
+        "task": "apps.billing.tasks.prune_idempotency_records",
+        "crontab": {"minute": "37", "hour": "3"},
+    },
 }
+
+# --- Billing ---------------------------------------------------------------
+# A Unicode TrueType font for invoice PDFs (Debian: fonts-dejavu-core). Without
+# it, PDFs fall back to Helvetica and draw non-Latin-1 characters as "?".
+INVOICE_PDF_FONT = config("INVOICE_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+INVOICE_PDF_FONT_BOLD = config("INVOICE_PDF_FONT_BOLD", default="/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 # --- Logging: JSON lines on stdout, never patient data ---------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
@@ -271,5 +286,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # fpdf2's font subsetting logs a line per table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

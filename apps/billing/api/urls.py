@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from apps.billing.api.views import InvoiceViewSet, PaymentViewSet, ReportViewSet, ServiceViewSet
+
+router = SimpleRouter(use_regex_path=False)
+router.register("services", ServiceViewSet, basename="service")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("reports", ReportViewSet, basename="report")
+
+urlpatterns = router.urls

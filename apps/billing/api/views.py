@@ -1,0 +1,391 @@
+"""Billing API: catalog, invoices (issue, void, re-issue, PDF), payments with idempotency keys, refunds, reports."""
+
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import renderers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.authentication import request_user
+from apps.audit.services import audit_record
+from apps.billing import idempotency, payments, reports, selectors, services
+from apps.billing.api.serializers import (
+    AgingQuery,
+    InvoiceCreateInput,
+    InvoiceIssueInput,
+    InvoiceListQuery,
+    InvoiceOutput,
+    InvoiceUpdateInput,
+    InvoiceVoidInput,
+    PaymentInput,
+    PaymentOutput,
+    PaymentReceiptOutput,
+    RefundInput,
+    RefundReceiptOutput,
+    RevenueQuery,
+    ServiceCreateInput,
+    ServiceOutput,
+    ServiceUpdateInput,
+)
+from apps.billing.models import Invoice, Payment, Service
+from apps.billing.pdf import invoice_pdf
+from apps.clinics.models import Clinic
+from apps.core.errors import NotFoundError
+from apps.core.roles import CREATE, READ
+from apps.core.tenancy import ClinicScopedViewSet, parse_uuid_param, require_role
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="A unique value per intended payment; a retry with the same key and body replays the first answer.",
+)
+OPTIONAL_IDEMPOTENCY_HEADER = OpenApiParameter(
+    idempotency.HEADER, str, location=OpenApiParameter.HEADER, required=False, description="As for payments."
+)
+
+
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets ``Accept: application/pdf`` through content negotiation; the view returns the bytes itself."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else renderers.JSONRenderer().render(data)
+
+
+def _clinic_for_create(view: ClinicScopedViewSet, clinic_id: Any) -> Clinic:
+    """The clinic named in a create's body; a clinic the caller is not in is a 400 on ``clinic``."""
+    try:
+        view.require_clinic_for_write(clinic_id)
+    except NotFoundError:
+        raise ValidationError({"clinic": ["No such clinic."]}) from None
+    return Clinic.objects.get(pk=clinic_id)
+
+
+def _line_inputs(raw: list[dict[str, Any]]) -> list[services.LineInput]:
+    return [
+        services.LineInput(
+            service_id=line["service"],
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            tax_rate=line["tax_rate"],
+        )
+        for line in raw
+    ]
+
+
+def _idempotent(request: Request, *, clinic_id: Any, key: str | None, perform: Any) -> Response:
+    """Run ``perform`` once per Idempotency-Key (replaying the first answer), or plainly without a key."""
+    if key is None:
+        status_code, body = perform()
+        return Response(body, status=status_code)
+    result = idempotency.idempotent_call(
+        actor=request_user(request),
+        clinic_id=clinic_id,
+        key=key,
+        fingerprint=idempotency.request_fingerprint(method=request.method or "", path=request.path, body=request.data),
+        perform=perform,
+    )
+    response = Response(result.body, status=result.status)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class ServiceViewSet(ClinicScopedViewSet):
+    """A clinic's catalog. Services are deactivated (``active: false``), never deleted."""
+
+    resource = "services"
+    serializer_class = ServiceOutput
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_base_queryset(self) -> Any:
+        return Service.objects.all()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), OpenApiParameter("active", bool)],
+        responses=ServiceOutput(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        raw = request.query_params.get("active")
+        active = None if raw in (None, "") else raw.lower() in ("1", "true", "yes")
+        page = self.paginate_queryset(selectors.service_list(queryset=self.get_queryset(), active=active))
+        return self.get_paginated_response(ServiceOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(ServiceOutput(self.get_object()).data)
+
+    @extend_schema(request=ServiceCreateInput, responses={201: ServiceOutput})
+    def create(self, request: Request) -> Response:
+        data = ServiceCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        clinic = _clinic_for_create(self, fields.pop("clinic"))
+        service = services.service_create(actor=request_user(request), clinic=clinic, data=fields)
+        return Response(ServiceOutput(service).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ServiceUpdateInput, responses=ServiceOutput)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        service = self.get_object()
+        data = ServiceUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        service = services.service_update(actor=request_user(request), service=service, changes=data.validated_data)
+        return Response(ServiceOutput(service).data)
+
+
+class InvoiceViewSet(ClinicScopedViewSet):
+    """Invoices: drafts are edited freely, issued ones are immutable (409); void and re-issue correct them."""
+
+    resource = "invoices"
+    action_permissions = {
+        "create": CREATE,
+        "issue": "issue",
+        "void": "void",
+        "reissue": "reissue",
+        "payments": READ,
+        "payment_create": "take_payment",
+        "pdf": READ,
+    }
+    serializer_class = InvoiceOutput
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_base_queryset(self) -> Any:
+        return Invoice.objects.all()
+
+    def _output(self, invoice: Invoice) -> dict[str, Any]:
+        return InvoiceOutput(invoice).data  # its lines in one query
+
+    @extend_schema(
+        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), InvoiceListQuery], responses=InvoiceOutput(many=True)
+    )
+    def list(self, request: Request) -> Response:
+        query = InvoiceListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        invoices = selectors.invoice_list(
+            queryset=self.get_queryset(),
+            status=query.validated_data.get("status"),
+            patient_id=query.validated_data.get("patient"),
+            overdue=query.validated_data.get("overdue"),
+        )
+        page = self.paginate_queryset(invoices)
+        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(InvoiceOutput(self.get_object()).data)
+
+    @extend_schema(request=InvoiceCreateInput, responses={201: InvoiceOutput})
+    def create(self, request: Request) -> Response:
+        data = InvoiceCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        clinic = _clinic_for_create(self, fields.pop("clinic"))
+        invoice = services.invoice_create(
+            actor=request_user(request),
+            clinic=clinic,
+            patient_id=fields.pop("patient"),
+            lines=_line_inputs(fields.pop("lines", [])),
+            **fields,
+        )
+        return Response(self._output(invoice), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=InvoiceUpdateInput, responses={200: InvoiceOutput})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        invoice = self.get_object()
+        data = InvoiceUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "lines" in changes:
+            changes["lines"] = _line_inputs(changes["lines"])
+        invoice = services.invoice_update(actor=request_user(request), invoice=invoice, changes=changes)
+        return Response(self._output(invoice))
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Delete a draft (it has no number yet). Issued invoices are voided instead (409 here)."""
+        services.invoice_delete_draft(actor=request_user(request), invoice=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=InvoiceIssueInput, responses={200: InvoiceOutput})
+    @action(detail=True, methods=["post"])
+    def issue(self, request: Request, pk: str) -> Response:
+        """Give the draft its gapless number and freeze it."""
+        invoice = self.get_object()
+        data = InvoiceIssueInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = services.invoice_issue(
+            actor=request_user(request), invoice=invoice, due_date=data.validated_data.get("due_date")
+        )
+        return Response(self._output(invoice))
+
+    @extend_schema(request=InvoiceVoidInput, responses={200: InvoiceOutput})
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, pk: str) -> Response:
+        """Cancel an issued invoice with a reason; it keeps its number."""
+        invoice = self.get_object()
+        data = InvoiceVoidInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = services.invoice_void(
+            actor=request_user(request), invoice=invoice, reason=data.validated_data["reason"]
+        )
+        return Response(self._output(invoice))
+
+    @extend_schema(request=None, responses={201: InvoiceOutput})
+    @action(detail=True, methods=["post"])
+    def reissue(self, request: Request, pk: str) -> Response:
+        """A new draft copied from this void invoice, to correct and issue under a new number."""
+        copy = services.invoice_reissue(actor=request_user(request), invoice=self.get_object())
+        return Response(self._output(copy), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=PaymentOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def payments(self, request: Request, pk: str) -> Response:
+        """The invoice's payments and their refunds."""
+        invoice = self.get_object()
+        payments_of = selectors.payment_list(queryset=Payment.objects.all(), invoice_id=invoice.pk)
+        page = self.paginate_queryset(payments_of)
+        return self.get_paginated_response(PaymentOutput(page, many=True).data)
+
+    @extend_schema(
+        request=PaymentInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: PaymentReceiptOutput,
+            409: OpenApiResponse(description="overpayment, invoice_not_issued, invoice_void"),
+            422: OpenApiResponse(description="idempotency_key_reused"),
+        },
+    )
+    @payments.mapping.post
+    def payment_create(self, request: Request, pk: str) -> Response:
+        """Take a payment. Needs an Idempotency-Key; more than the balance is refused."""
+        invoice = self.get_object()
+        key = idempotency.validate_key(request.headers.get(idempotency.HEADER))
+        data = PaymentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def perform() -> tuple[int, Any]:
+            payment = payments.payment_record(actor=request_user(request), invoice=invoice, **data.validated_data)
+            return status.HTTP_201_CREATED, PaymentReceiptOutput(payment).data
+
+        return _idempotent(request, clinic_id=invoice.clinic_id, key=key, perform=perform)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
+    def pdf(self, request: Request, pk: str) -> HttpResponse:
+        """The invoice as a PDF (clinic, patient, lines, taxes, totals, payments). The read is audited."""
+        invoice = selectors.invoice_for_document(invoice_id=self.get_object().pk)
+        content = invoice_pdf(invoice)
+        audit_record(
+            actor_id=request_user(request).pk,
+            clinic_id=invoice.clinic_id,
+            action="invoice.pdf",
+            resource_type="invoice",
+            resource_id=invoice.pk,
+        )
+        response = HttpResponse(content, content_type="application/pdf")
+        name = invoice.number or f"draft-{invoice.pk}"
+        response["Content-Disposition"] = f'inline; filename="invoice-{name}.pdf"'
+        return response
+
+
+class PaymentViewSet(ClinicScopedViewSet):
+    """Payments (taken at invoices/{id}/payments/) and their refunds."""
+
+    resource = "payments"
+    action_permissions = {"refunds": "refund"}
+    serializer_class = PaymentOutput
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_base_queryset(self) -> Any:
+        return Payment.objects.all()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), OpenApiParameter("invoice", OpenApiTypes.UUID)],
+        responses=PaymentOutput(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        raw_invoice = request.query_params.get("invoice")
+        invoice_id = parse_uuid_param(raw_invoice, "invoice") if raw_invoice else None
+        page = self.paginate_queryset(selectors.payment_list(queryset=self.get_queryset(), invoice_id=invoice_id))
+        return self.get_paginated_response(PaymentOutput(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(PaymentOutput(self.get_object()).data)  # one query more for its refunds
+
+    @extend_schema(
+        request=RefundInput,
+        parameters=[OPTIONAL_IDEMPOTENCY_HEADER],
+        responses={201: RefundReceiptOutput, 409: OpenApiResponse(description="refund_exceeds_payment")},
+    )
+    @action(detail=True, methods=["post"])
+    def refunds(self, request: Request, pk: str) -> Response:
+        """Refund part or all of a payment, never more than is left of it. An Idempotency-Key is honoured."""
+        payment = self.get_object()
+        raw_key = request.headers.get(idempotency.HEADER)
+        key = None if raw_key is None else idempotency.validate_key(raw_key)
+        data = RefundInput(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def perform() -> tuple[int, Any]:
+            refund = payments.refund_record(actor=request_user(request), payment=payment, **data.validated_data)
+            return status.HTTP_201_CREATED, RefundReceiptOutput(refund).data
+
+        return _idempotent(request, clinic_id=payment.clinic_id, key=key, perform=perform)
+
+
+class ReportViewSet(ClinicScopedViewSet):
+    """Revenue and aging of one clinic, from SQL aggregates."""
+
+    resource = "reports"
+    queryset = Clinic.objects.none()
+
+    def _clinic(self, clinic_id: Any) -> Clinic:
+        require_role(request_user(self.request), clinic_id, resource=self.resource, action=READ)
+        return Clinic.objects.get(pk=clinic_id)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("clinic", OpenApiTypes.UUID, required=True),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="First day (clinic's calendar); default: 1st of this month"
+            ),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive; default: today"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"])
+    def revenue(self, request: Request) -> Response:
+        """Issued, paid, refunded and outstanding: totals, by day and by service."""
+        query = RevenueQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        clinic = self._clinic(query.validated_data["clinic"])
+        today = services.clinic_today(clinic)
+        last = query.validated_data.get("to") or today
+        first = query.validated_data.get("from") or last.replace(day=1)
+        if first > last:
+            raise ValidationError({"from": ["Must not be after 'to'."]})
+        if (last - first).days >= reports.MAX_REPORT_DAYS:
+            raise ValidationError({"to": [f"At most {reports.MAX_REPORT_DAYS} days per report."]})
+        return Response(reports.revenue_report(clinic=clinic, first=first, last=last))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID, required=True)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"])
+    def aging(self, request: Request) -> Response:
+        """Outstanding money on issued invoices by days since issue (0-30, 31-60, 61-90, 90+), today."""
+        query = AgingQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        clinic = self._clinic(query.validated_data["clinic"])
+        return Response(reports.aging_report(clinic=clinic, as_of=services.clinic_today(clinic)))

@@ -1,0 +1,108 @@
+"""The invoice PDF opens, carries the number, totals, taxes, payments and non-Latin names; reads are audited."""
+
+import io
+import logging
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from apps.audit.models import AuditEvent
+from apps.billing.payments import payment_record
+from apps.billing.services import LineInput
+from apps.billing.tests.factories import draft_invoice, issued_invoice
+from apps.core.roles import Role
+from apps.patients.tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def pdf_text(response):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def full_invoice(clinic):
+    clinic.name = "Riverside Family Clinic"
+    clinic.address = "Hauptstraße 5\n10115 Berlin"
+    clinic.save()
+    patient = PatientFactory(clinic=clinic, given_name="Дмитрий", family_name="Παπαδόπουλος-Müller", city="Berlin")
+    lines = [
+        LineInput(description="Consultation", quantity=D("1"), unit_price=D("80.00"), tax_rate=D("0")),
+        LineInput(description="Certificate", quantity=D("1"), unit_price=D("20.00"), tax_rate=D("19")),
+        LineInput(description="Dressing", quantity=D("3"), unit_price=D("4.99"), tax_rate=D("7")),
+    ]
+    invoice = issued_invoice(clinic, patient=patient, lines=lines)  # 80 + 23.80 + 16.02 = 119.82
+    payment_record(
+        actor=clinic.staff[Role.BILLING], invoice=invoice, amount=D("50.00"), method="card", reference="POS-77"
+    )
+    return invoice
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_pdf_opens_and_shows_number_total_lines_taxes_and_payments(as_user, clinic, role):
+    invoice = full_invoice(clinic)
+    response = as_user(clinic.staff[role]).get(reverse("invoice-pdf", args=[invoice.pk]))
+    text = pdf_text(response)
+    assert invoice.number in text
+    assert "Total: 119.82 EUR" in text
+    assert "Riverside Family Clinic" in text
+    assert "Hauptstraße 5" in text
+    assert "Дмитрий Παπαδόπουλος-Müller" in text
+    assert f"MRN {invoice.patient.mrn}" in text
+    for expected in ("Consultation", "Certificate", "Dressing", "14.97", "Tax 19% on 20.00: 3.80 EUR"):
+        assert expected in text
+    assert "Tax 7% on 14.97: 1.05 EUR" in text
+    assert "Card (POS-77): 50.00 EUR" in text
+    assert "Balance due: 69.82 EUR" in text
+    assert f'filename="invoice-{invoice.number}.pdf"' in response["Content-Disposition"]
+    event = AuditEvent.objects.get(action="invoice.pdf")
+    assert (event.actor, event.resource_id) == (clinic.staff[role], str(invoice.pk))
+
+
+def test_a_draft_pdf_says_draft(as_user, clinic):
+    invoice = draft_invoice(clinic)
+    text = pdf_text(as_user(clinic.staff[Role.BILLING]).get(reverse("invoice-pdf", args=[invoice.pk])))
+    assert "Draft invoice" in text
+    assert "Total: 100.00 EUR" in text
+
+
+def test_the_pdf_is_served_to_clients_that_ask_for_pdf_only(as_user, clinic):
+    invoice = issued_invoice(clinic)
+    response = as_user(clinic.staff[Role.BILLING]).get(
+        reverse("invoice-pdf", args=[invoice.pk]), HTTP_ACCEPT="application/pdf"
+    )
+    assert invoice.number in pdf_text(response)
+
+
+def test_glyphs_the_font_lacks_become_question_marks_and_are_not_logged(as_user, clinic, caplog):
+    patient = PatientFactory(clinic=clinic, given_name="伟", family_name="王")
+    invoice = issued_invoice(clinic, patient=patient)
+    with caplog.at_level(logging.DEBUG):
+        text = pdf_text(as_user(clinic.staff[Role.BILLING]).get(reverse("invoice-pdf", args=[invoice.pk])))
+    assert "? ?" in text
+    assert invoice.number in text
+    assert "王" not in caplog.text
+    assert "伟" not in caplog.text
+
+
+def test_without_the_font_file_helvetica_takes_over(as_user, clinic, settings):
+    settings.INVOICE_PDF_FONT = "/nonexistent/DejaVuSans.ttf"
+    patient = PatientFactory(clinic=clinic, given_name="José", family_name="Дмитрий")
+    invoice = issued_invoice(clinic, patient=patient)
+    text = pdf_text(as_user(clinic.staff[Role.BILLING]).get(reverse("invoice-pdf", args=[invoice.pk])))
+    assert invoice.number in text
+    assert "Total: 100.00 EUR" in text
+    assert "José ???????" in text
+
+
+def test_pdf_of_another_clinics_invoice_is_404_and_anonymous_401(api, as_user, clinic, other_clinic):
+    theirs = issued_invoice(other_clinic)
+    assert api.get(reverse("invoice-pdf", args=[theirs.pk])).status_code == 401
+    assert as_user(clinic.staff[Role.OWNER]).get(reverse("invoice-pdf", args=[theirs.pk])).status_code == 404
+    assert not AuditEvent.objects.filter(action="invoice.pdf").exists()

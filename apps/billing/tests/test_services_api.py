@@ -1,0 +1,135 @@
+"""The service catalog: who may change it, codes unique per clinic, bad prices refused, invoices unaffected."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.billing.models import Service
+from apps.billing.services import LineInput
+from apps.billing.tests.factories import ServiceFactory, draft_invoice
+from apps.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("service-list")
+BILLERS = [Role.OWNER, Role.ADMIN, Role.BILLING]
+
+
+def detail(service):
+    return reverse("service-detail", args=[service.pk])
+
+
+def payload(clinic, **overrides):
+    body = {"clinic": str(clinic.pk), "code": "CONS", "name": "Consultation", "price": "80.00", "tax_rate": "0"}
+    body.update(overrides)
+    return body
+
+
+def test_anonymous_is_401(api, clinic):
+    service = ServiceFactory(clinic=clinic)
+    assert api.get(LIST).status_code == 401
+    assert api.post(LIST, payload(clinic)).status_code == 401
+    assert api.get(detail(service)).status_code == 401
+    assert api.patch(detail(service), {"price": "1.00"}).status_code == 401
+    assert Service.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", BILLERS)
+def test_billers_build_the_catalog(as_user, clinic, role):
+    client = as_user(clinic.staff[role])
+    response = client.post(LIST, payload(clinic, price="4.9900", tax_rate="7.5"))
+    assert response.status_code == 201, response.data
+    assert (response.data["price"], response.data["tax_rate"], response.data["active"]) == ("4.99", "7.5", True)
+    response = client.patch(detail(Service.objects.get()), {"price": "0.3333", "active": False})
+    assert response.status_code == 200, response.data
+    assert (response.data["price"], response.data["active"]) == ("0.3333", False)
+    assert AuditEvent.objects.filter(resource_type="service").count() == 2
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.PRACTITIONER])
+def test_others_read_the_catalog_but_cannot_change_it(as_user, clinic, role):
+    service = ServiceFactory(clinic=clinic, price=Decimal("80.00"))
+    client = as_user(clinic.staff[role])
+    assert [s["id"] for s in client.get(LIST).data["results"]] == [str(service.pk)]
+    assert client.get(detail(service)).status_code == 200
+    assert client.post(LIST, payload(clinic, code="NEW")).status_code == 403
+    assert client.patch(detail(service), {"price": "1.00"}).status_code == 403
+    service.refresh_from_db()
+    assert service.price == Decimal("80.00")
+    assert Service.objects.count() == 1
+
+
+def test_another_clinics_catalog_is_404_and_unchanged(as_user, clinic, other_clinic):
+    theirs = ServiceFactory(clinic=other_clinic, price=Decimal("80.00"))
+    client = as_user(clinic.staff[Role.OWNER])
+    assert client.get(detail(theirs)).status_code == 404
+    assert client.patch(detail(theirs), {"price": "1.00"}).status_code == 404
+    assert client.get(LIST, {"clinic": str(other_clinic.pk)}).status_code == 404
+    response = client.post(LIST, payload(other_clinic))
+    assert response.status_code == 400
+    assert "clinic" in response.data["fields"]
+    theirs.refresh_from_db()
+    assert theirs.price == Decimal("80.00")
+    assert Service.objects.count() == 1
+
+
+def test_codes_are_unique_per_clinic(as_user, clinic, other_clinic):
+    ServiceFactory(clinic=other_clinic, code="CONS")
+    client = as_user(clinic.staff[Role.OWNER])
+    assert client.post(LIST, payload(clinic)).status_code == 201
+    response = client.post(LIST, payload(clinic, name="Again"))
+    assert (response.status_code, response.data["code"]) == (409, "service_code_taken")
+    assert Service.objects.filter(clinic=clinic).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"price": "80.12345"}, "price"),  # five decimals
+        ({"price": 0.1 + 0.2}, "price"),
+        ({"price": "-1.00"}, "price"),
+        ({"price": "NaN"}, "price"),
+        ({"price": ""}, "price"),
+        ({"tax_rate": "100.5"}, "tax_rate"),
+        ({"tax_rate": "-7"}, "tax_rate"),
+        ({"tax_rate": "19.00001"}, "tax_rate"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"currency": "USD"}, "currency"),
+        ({"code": "has space"}, "code"),
+        ({"code": ""}, "code"),
+        ({"name": "x" * 201}, "name"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_bad_input_is_400_and_writes_nothing(as_user, clinic, overrides, field):
+    response = as_user(clinic.staff[Role.OWNER]).post(LIST, payload(clinic, **overrides), format="json")
+    assert response.status_code == 400, response.data
+    assert field in response.data["fields"]
+    assert not Service.objects.exists()
+    assert not AuditEvent.objects.filter(resource_type="service").exists()
+
+
+def test_a_price_change_leaves_existing_invoices_alone(as_user, clinic):
+    service = ServiceFactory(clinic=clinic, price=Decimal("80.00"))
+    invoice = draft_invoice(clinic, lines=[LineInput(service_id=service.pk, quantity=Decimal("1"))])
+    assert as_user(clinic.staff[Role.OWNER]).patch(detail(service), {"price": "95.00"}).status_code == 200
+    invoice.refresh_from_db()
+    assert invoice.total == Decimal("80.00")
+
+
+def test_the_list_filters_active_and_keeps_its_query_count(as_user, clinic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(12):
+        ServiceFactory(clinic=clinic, code=f"S{n:02d}", active=n % 2 == 0)
+    client = as_user(clinic.staff[Role.RECEPTIONIST])
+    assert len(client.get(LIST, {"active": "true"}).data["results"]) == 6
+    assert len(client.get(LIST, {"active": "false"}).data["results"]) == 6
+    counts = []
+    for page_size in (3, 12):
+        with CaptureQueriesContext(connection) as queries:
+            assert len(client.get(LIST, {"page_size": page_size}).data["results"]) == page_size
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 3
