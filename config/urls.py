@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("apps.clinics.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.patients.api.urls")),
+    path("", include("apps.scheduling.api.urls")),
 ]
 
 urlpatterns = [

@@ -35,6 +35,18 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "override_duplicate": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "export": MANAGERS,
     },
+    # Practitioners write only their own (the services check "write_others"); everyone reads the clinic's.
+    "appointments": {
+        READ: ALL_ROLES,
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+        "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
+        "override_availability": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+    },
+    "availability": {
+        READ: ALL_ROLES,
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+        "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
+    },
 }
 
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.clinics",
     "apps.audit",
     "apps.patients",
+    "apps.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -251,7 +252,17 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "apps.audit.tasks.verify_audit_chain",
         "crontab": {"minute": "41", "hour": "2"},
     },
+    "send-appointment-reminders": {
+        "task": "apps.scheduling.tasks.send_due_reminders",
+        "every_minutes": 5,
+    },
 }
+
+# --- Reminders -------------------------------------------------------------
+# Email goes through EMAIL_BACKEND; SMS through this class (apps.scheduling.sms).
+# The default only logs that a message went out, never the number or the text.
+SMS_BACKEND = config("SMS_BACKEND", default="apps.scheduling.sms.LoggingSmsBackend")
+REMINDER_WINDOW_HOURS = config("REMINDER_WINDOW_HOURS", default=24, cast=int)
 
 # --- Logging: JSON lines on stdout, never patient data ---------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
