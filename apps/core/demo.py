@@ -74,4 +74,7 @@ def demo_seed() -> list[tuple[str, str]]:
             Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
             logins.append((email, f"{role.value} at {name}"))
         demo_patients(clinic, count=PATIENTS_PER_CLINIC, seed=len(slug))
+        from apps.scheduling.demo import demo_schedule
+
+        demo_schedule(clinic, seed=len(slug))
     return logins

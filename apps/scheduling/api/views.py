@@ -404,8 +404,13 @@ class AppointmentViewSet(ClinicScopedViewSet):
         start_before = _bound_param(request, "date_to", zone, end_of_day=True) or now + timedelta(days=180)
         if start_before - start_from > timedelta(days=MAX_CALENDAR_DAYS):
             raise ValidationError({"date_to": [f"At most {MAX_CALENDAR_DAYS} days per feed."]})
+        queryset = self.get_queryset().select_related("clinic", "patient")
+        clinic_id = _uuid_param(request, "clinic")
+        if clinic_id is not None:  # the base class narrows lists only
+            require_role(request.user, clinic_id, resource=self.resource, action=READ)
+            queryset = queryset.filter(clinic_id=clinic_id)
         appointments = selectors.appointment_list(
-            queryset=self.get_queryset().select_related("clinic", "patient"),
+            queryset=queryset,
             practitioner_id=practitioner_id,
             start_from=start_from,
             start_before=start_before,

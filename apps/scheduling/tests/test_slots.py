@@ -1,6 +1,7 @@
 """Free slots: daylight-saving changes in Berlin and New York, exceptions, bookings, queries, access."""
 
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -138,7 +139,7 @@ def test_a_night_window_through_the_autumn_change_offers_the_repeated_hour_twice
         expected = ["00:00:00-04:00", "01:00:00-04:00", "01:00:00-05:00", "02:00:00-05:00", "03:00:00-05:00"]
     assert starts(found) == [f"{day}T{t}" for t in expected]
     instants = [datetime.fromisoformat(s) for s in starts(found)]
-    assert all(b - a == timedelta(hours=1) for a, b in zip(instants, instants[1:], strict=False))
+    assert all(b - a == timedelta(hours=1) for a, b in pairwise(instants))
 
 
 def test_booked_slots_are_not_free_and_cancelled_ones_are(as_user, clinic, doctor):
