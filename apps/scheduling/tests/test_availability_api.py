@@ -174,3 +174,26 @@ def test_exceptions_create_list_delete_and_validate(as_user, clinic, doctor):
     assert as_user(clinic.staff[Role.BILLING]).delete(url).status_code == 403
     assert as_user(clinic.staff[Role.RECEPTIONIST]).delete(url).status_code == 204
     assert AvailabilityException.objects.count() == 1
+
+
+def test_exceptions_anonymous_and_other_clinic(api, as_user, clinic, other_clinic):
+    theirs = AvailabilityException.objects.create(
+        clinic=other_clinic, practitioner=other_clinic.staff[Role.PRACTITIONER], date="2030-01-07", kind="unavailable"
+    )
+    url = reverse("availability-exception-detail", args=[theirs.pk])
+    body = {
+        "clinic": str(other_clinic.pk),
+        "practitioner": str(theirs.practitioner_id),
+        "date": "2030-01-08",
+        "kind": "unavailable",
+    }
+    assert api.post(EXCEPTIONS, body).status_code == 401
+    assert api.delete(url).status_code == 401
+    client = as_user(clinic.staff[Role.OWNER])
+    assert client.get(url).status_code == 404
+    assert client.delete(url).status_code == 404
+    assert client.get(EXCEPTIONS).data["results"] == []
+    response = client.post(EXCEPTIONS, body)
+    assert response.status_code == 400
+    assert "clinic" in response.data["fields"]
+    assert list(AvailabilityException.objects.values_list("pk", flat=True)) == [theirs.pk]
