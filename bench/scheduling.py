@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -65,7 +66,7 @@ def setup_database(name: str) -> None:
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
 
-def copy_rows(conn: psycopg.Connection, table: str, columns: str, rows: list[tuple[str, ...]]) -> None:
+def copy_rows(conn: psycopg.Connection, table: str, columns: str, rows: Sequence[tuple[str, ...]]) -> None:
     with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -297,7 +298,7 @@ def measure(name: str, ids: dict[str, list[str]], requests: int, seed: int) -> N
         datetime.combine(last + timedelta(days=1), clock(0), tzinfo=zone),
     )
     listing = Appointment.objects.filter(
-        clinic_id__in=[clinic.pk], practitioner_id=practitioner, start__gte=week.start, start__lt=week.end
+        clinic_id__in=[clinic.pk], practitioner_id=uuid.UUID(practitioner), start__gte=week.start, start__lt=week.end
     ).order_by("start", "id")[:101]
     with connection.cursor() as cursor:
         for label, queryset in (

@@ -24,6 +24,8 @@ def next_transition(zone_name: str, *, spring: bool) -> date:
     for _ in range(400):
         before = datetime.combine(day, time(0), tzinfo=zone).utcoffset()
         after = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).utcoffset()
+        assert before is not None
+        assert after is not None
         if before != after and (after > before) == spring:
             return day
         day += timedelta(days=1)
