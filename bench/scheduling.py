@@ -321,6 +321,7 @@ def measure(name: str, ids: dict[str, list[str]], requests: int, seed: int) -> N
         for _ in range(20):
             client.get(*make_params())
         timings: list[float] = []
+        sql_ms: list[float] = []
         counts: set[int] = set()
         sizes: list[int] = []
         for _ in range(requests):
@@ -331,12 +332,13 @@ def measure(name: str, ids: dict[str, list[str]], requests: int, seed: int) -> N
                 timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.content[:300]
             counts.add(len(queries))
+            sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
             sizes.append(len(response.json()["results"]))
         print(
             f"\n{label}, {requests} requests through Django: p50 {statistics.median(timings):.1f} ms, "
             f"p99 {percentile(timings, 0.99):.1f} ms, max {max(timings):.1f} ms; "
             f"results per response {min(sizes)}-{max(sizes)} (median {statistics.median(sizes):.0f}); "
-            f"SQL queries per request: {sorted(counts)}"
+            f"SQL queries per request: {sorted(counts)}, SQL time p50 {statistics.median(sql_ms):.1f} ms"
         )
 
     def week_list():

@@ -159,8 +159,32 @@ def _instant(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+# What AppointmentOutput reads; lists fetch just these with values(), skipping model instances.
+APPOINTMENT_COLUMNS = (
+    "id",
+    "clinic_id",
+    "patient_id",
+    "practitioner_id",
+    "start",
+    "end",
+    "status",
+    "reason",
+    "notes",
+    "cancellation_reason",
+    "outside_availability",
+    "checked_in_at",
+    "completed_at",
+    "cancelled_at",
+    "created_at",
+    "updated_at",
+)
+
+
 class AppointmentOutput(serializers.ModelSerializer[Appointment]):
-    """Declared for the schema; written by hand: calendars list many rows (80 rows: 0.9 ms instead of 5 ms)."""
+    """Declared for the schema; written by hand: calendars list many rows (80 rows: 0.9 ms instead of 5 ms).
+
+    Takes an Appointment or a ``values(*APPOINTMENT_COLUMNS)`` row.
+    """
 
     clinic = serializers.UUIDField(source="clinic_id")
     patient = serializers.UUIDField(source="patient_id")
@@ -187,24 +211,25 @@ class AppointmentOutput(serializers.ModelSerializer[Appointment]):
             "updated_at",
         ]
 
-    def to_representation(self, instance: Appointment) -> dict[str, Any]:
+    def to_representation(self, instance: Appointment | dict[str, Any]) -> dict[str, Any]:
+        row: Any = instance if isinstance(instance, dict) else {c: getattr(instance, c) for c in APPOINTMENT_COLUMNS}
         return {
-            "id": str(instance.pk),
-            "clinic": str(instance.clinic_id),
-            "patient": str(instance.patient_id),
-            "practitioner": str(instance.practitioner_id),
-            "start": _instant(instance.start),
-            "end": _instant(instance.end),
-            "status": instance.status,
-            "reason": instance.reason,
-            "notes": instance.notes,
-            "cancellation_reason": instance.cancellation_reason,
-            "outside_availability": instance.outside_availability,
-            "checked_in_at": _instant(instance.checked_in_at),
-            "completed_at": _instant(instance.completed_at),
-            "cancelled_at": _instant(instance.cancelled_at),
-            "created_at": _instant(instance.created_at),
-            "updated_at": _instant(instance.updated_at),
+            "id": str(row["id"]),
+            "clinic": str(row["clinic_id"]),
+            "patient": str(row["patient_id"]),
+            "practitioner": str(row["practitioner_id"]),
+            "start": _instant(row["start"]),
+            "end": _instant(row["end"]),
+            "status": row["status"],
+            "reason": row["reason"],
+            "notes": row["notes"],
+            "cancellation_reason": row["cancellation_reason"],
+            "outside_availability": row["outside_availability"],
+            "checked_in_at": _instant(row["checked_in_at"]),
+            "completed_at": _instant(row["completed_at"]),
+            "cancelled_at": _instant(row["cancelled_at"]),
+            "created_at": _instant(row["created_at"]),
+            "updated_at": _instant(row["updated_at"]),
         }
 
 

@@ -24,6 +24,7 @@ from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_para
 from apps.patients.models import Patient
 from apps.scheduling import ical, selectors, services
 from apps.scheduling.api.serializers import (
+    APPOINTMENT_COLUMNS,
     APPOINTMENT_STATUSES,
     AppointmentCreateInput,
     AppointmentOutput,
@@ -305,7 +306,7 @@ class AppointmentViewSet(ClinicScopedViewSet):
         responses=AppointmentOutput(many=True),
     )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._filtered(request))
+        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS))
         return self.get_paginated_response(AppointmentOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
