@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.patients.api.urls")),
     path("", include("apps.billing.api.urls")),
+    path("", include("apps.scheduling.api.urls")),
 ]
 
 urlpatterns = [

@@ -75,6 +75,9 @@ def demo_seed() -> list[tuple[str, str]]:
             logins.append((email, f"{role.value} at {name}"))
         demo_patients(clinic, count=PATIENTS_PER_CLINIC, seed=len(slug))
         _demo_billing(clinic)
+        from apps.scheduling.demo import demo_schedule
+
+        demo_schedule(clinic, seed=len(slug))
     return logins
 
 

@@ -54,6 +54,18 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
     "payments": {READ: ALL_ROLES, WRITE: frozenset(), "refund": BILLERS},
     # Revenue and aging: the roles that read invoices, less the front desk.
     "reports": {READ: BILLERS | {Role.PRACTITIONER}, WRITE: frozenset()},
+    # Practitioners write only their own (the services check "write_others"); everyone reads the clinic's.
+    "appointments": {
+        READ: ALL_ROLES,
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+        "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
+        "override_availability": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+    },
+    "availability": {
+        READ: ALL_ROLES,
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+        "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
+    },
 }
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.patients",
     "apps.billing",
+    "apps.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,10 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "apps.billing.tasks.prune_idempotency_records",
         "crontab": {"minute": "37", "hour": "3"},
     },
+    "send-appointment-reminders": {
+        "task": "apps.scheduling.tasks.send_due_reminders",
+        "every_minutes": 5,
+    },
 }
 
 # --- Billing ---------------------------------------------------------------
@@ -267,6 +272,12 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
 # it, PDFs fall back to Helvetica and draw non-Latin-1 characters as "?".
 INVOICE_PDF_FONT = config("INVOICE_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 INVOICE_PDF_FONT_BOLD = config("INVOICE_PDF_FONT_BOLD", default="/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+# --- Reminders -------------------------------------------------------------
+# Email goes through EMAIL_BACKEND; SMS through this class (apps.scheduling.sms).
+# The default only logs that a message went out, never the number or the text.
+SMS_BACKEND = config("SMS_BACKEND", default="apps.scheduling.sms.LoggingSmsBackend")
+REMINDER_WINDOW_HOURS = config("REMINDER_WINDOW_HOURS", default=24, cast=int)
 
 # --- Logging: JSON lines on stdout, never patient data ---------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")

@@ -1,0 +1,18 @@
+from rest_framework.routers import SimpleRouter
+
+from apps.scheduling.api.views import (
+    AppointmentViewSet,
+    AvailabilityExceptionViewSet,
+    AvailabilityViewSet,
+    ReminderPreferenceViewSet,
+    SlotViewSet,
+)
+
+router = SimpleRouter(use_regex_path=False)
+router.register("availability", AvailabilityViewSet, basename="availability")
+router.register("availability-exceptions", AvailabilityExceptionViewSet, basename="availability-exception")
+router.register("slots", SlotViewSet, basename="slot")
+router.register("appointments", AppointmentViewSet, basename="appointment")
+router.register("reminder-preferences", ReminderPreferenceViewSet, basename="reminder-preference")
+
+urlpatterns = router.urls

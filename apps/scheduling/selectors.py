@@ -1,0 +1,133 @@
+"""Reading schedules: availability, free slots, appointment lists."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.clinics.models import Clinic, Membership
+from apps.core.roles import Role
+from apps.scheduling.models import (
+    ACTIVE_STATUSES,
+    MAX_APPOINTMENT_DURATION,
+    Appointment,
+    Availability,
+    AvailabilityException,
+)
+from apps.scheduling.slots import BusyTimes, DayPlan, Interval, day_plan, free_slots_between, local_day_bounds
+
+# The free-slot lookup covers at most this many days per request.
+MAX_SLOT_RANGE_DAYS = 31
+
+
+def is_practitioner(*, clinic_id: Any, user_id: Any) -> bool:
+    """Whether the user holds the practitioner role in the clinic."""
+    return Membership.objects.filter(clinic_id=clinic_id, user_id=user_id, role=Role.PRACTITIONER).exists()
+
+
+def busy_intervals(
+    *, practitioner_id: Any, between: Interval, exclude_id: Any = None
+) -> list[tuple[datetime, datetime]]:
+    """Active appointments of a practitioner (in any clinic: one person, one place) overlapping ``between``.
+
+    ``start`` is bounded below by the longest possible appointment, so the
+    (practitioner, start) index scans only the range, not the whole history.
+    """
+    rows = Appointment.objects.filter(
+        practitioner_id=practitioner_id,
+        status__in=ACTIVE_STATUSES,
+        start__lt=between.end,
+        start__gt=between.start - MAX_APPOINTMENT_DURATION,
+        end__gt=between.start,
+    )
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    return list(rows.order_by().values_list("start", "end"))  # BusyTimes sorts; the database need not
+
+
+def overlapping_appointments(
+    *, practitioner_id: Any = None, patient_id: Any = None, between: Interval, exclude_id: Any = None
+) -> QuerySet[Appointment]:
+    """Active appointments of a practitioner or a patient that overlap ``between``."""
+    rows = Appointment.objects.filter(
+        status__in=ACTIVE_STATUSES,
+        start__lt=between.end,
+        start__gt=between.start - MAX_APPOINTMENT_DURATION,
+        end__gt=between.start,
+    )
+    if practitioner_id is not None:
+        rows = rows.filter(practitioner_id=practitioner_id)
+    if patient_id is not None:
+        rows = rows.filter(patient_id=patient_id)
+    if exclude_id is not None:
+        rows = rows.exclude(pk=exclude_id)
+    return rows
+
+
+def day_plan_of(*, clinic: Clinic, practitioner_id: Any, day: date) -> DayPlan:
+    """The practitioner's bookable windows in the clinic on one local date."""
+    weekly = list(Availability.objects.filter(clinic=clinic, practitioner_id=practitioner_id, weekday=day.weekday()))
+    exceptions = list(AvailabilityException.objects.filter(clinic=clinic, practitioner_id=practitioner_id, date=day))
+    return day_plan(day, ZoneInfo(clinic.time_zone), weekly, exceptions)
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+
+
+def free_slots(
+    *, clinic: Clinic, practitioner_id: Any, date_from: date, date_to: date, now: datetime | None = None
+) -> list[Slot]:
+    """Free slots of a practitioner in a clinic on local dates ``date_from``..``date_to``, in the clinic's zone.
+
+    Three queries whatever the range: weekly hours, exceptions, busy times.
+    """
+    zone = ZoneInfo(clinic.time_zone)
+    weekly = list(Availability.objects.filter(clinic=clinic, practitioner_id=practitioner_id))
+    exceptions = list(
+        AvailabilityException.objects.filter(
+            clinic=clinic, practitioner_id=practitioner_id, date__gte=date_from, date__lte=date_to
+        )
+    )
+    bounds = local_day_bounds(date_from, date_to, zone)
+    # A window may run past local midnight only by DST arithmetic; a day either side is plenty.
+    margin = Interval(bounds.start - timedelta(days=1), bounds.end + timedelta(days=1))
+    busy = BusyTimes(busy_intervals(practitioner_id=practitioner_id, between=margin))
+    slots = free_slots_between(
+        day_from=date_from,
+        day_to=date_to,
+        zone=zone,
+        weekly=weekly,
+        exceptions=exceptions,
+        busy=busy,
+        not_before=now or timezone.now(),
+    )
+    return [Slot(start=slot.start.astimezone(zone), end=slot.end.astimezone(zone)) for slot in slots]
+
+
+def appointment_list(
+    *,
+    queryset: QuerySet[Appointment],
+    practitioner_id: Any = None,
+    patient_id: Any = None,
+    statuses: list[str] | None = None,
+    start_from: datetime | None = None,
+    start_before: datetime | None = None,
+) -> QuerySet[Appointment]:
+    """A tenancy-scoped list of appointments, earliest first, narrowed by the given filters."""
+    if practitioner_id is not None:
+        queryset = queryset.filter(practitioner_id=practitioner_id)
+    if patient_id is not None:
+        queryset = queryset.filter(patient_id=patient_id)
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    if start_from is not None:
+        queryset = queryset.filter(start__gte=start_from)
+    if start_before is not None:
+        queryset = queryset.filter(start__lt=start_before)
+    return queryset.order_by("start", "id")
