@@ -145,6 +145,8 @@ def security_headers(port: int) -> Check:
     missing: list[str] = []
     for path in ("/api/v1/auth/me/", "/admin/login/"):
         response = request(port, "GET", path, headers={"Accept": "text/html,application/json"})
+        if path == "/admin/login/" and response.status != 200:
+            missing.append(f"{path} answered {response.status}")
         for name, expected in EXPECTED_HEADERS.items():
             if expected not in response.headers.get(name, ""):
                 missing.append(f"{path} {name}")
