@@ -142,10 +142,16 @@ def test_production_images_are_multi_stage_pinned_and_unprivileged(path: Path) -
     assert (REPO / "config" / "settings" / f"{env['ENV']}.py").is_file()
     exposed = [i.value for i in dockerfile.final_stage(path) if i.keyword == "EXPOSE"]
     assert exposed == [env["PORT"]]
-    # No build toolchain in the runtime stage.
+    # No build toolchain and no pip in the runtime stage: it copies what the builder made.
     runtime_runs = " ".join(dockerfile.run_commands(path))
-    assert not re.search(r"build-essential|gcc|-dev\b", runtime_runs)
-    assert any("collectstatic" in run for run in dockerfile.run_commands(path))
+    assert not re.search(r"build-essential|gcc|-dev\b|pip ", runtime_runs)
+    copies = [i.value for i in dockerfile.final_stage(path) if i.keyword == "COPY" and "--from=builder" in i.value]
+    assert any("/opt/venv" in c for c in copies)
+    assert any("staticfiles" in c for c in copies)
+    builder_runs = [i.value for i in stages[0] if i.keyword == "RUN"]
+    collect = next(run for run in builder_runs if "collectstatic" in run)
+    assert "ENV=production" in collect
+    assert "--no-index" in next(run for run in builder_runs if " install " in run)
 
 
 @pytest.mark.parametrize("path", IMAGE_DOCKERFILES, ids=["root", "prod"])
