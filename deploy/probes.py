@@ -87,12 +87,18 @@ def create_clinic_and_patient(port: int, access: str) -> Check:
             "family_name": f"Probe{secrets.token_hex(3)}",
             "date_of_birth": "1980-02-29",
             "sex": "unknown",
-            "phone": "+15555550123",
+            # London's range reserved for drama (020 7946 0xxx): valid, and nobody's.
+            "phone": "+442079460123",
         },
         headers=auth,
     )
     if patient.status != 201:
-        return False, f"clinics/ 201, POST patients/ -> {patient.status}"
+        error = patient.json() if patient.body.startswith(b"{") else {}
+        # The error code and field names only; field messages may echo the values.
+        return (
+            False,
+            f"clinics/ 201, POST patients/ -> {patient.status} {error.get('code')} {sorted(error.get('fields') or {})}",
+        )
     fetched = request(port, "GET", f"/api/v1/patients/{patient.json()['id']}/", headers=auth)
     return fetched.status == 200, f"clinics/ 201, patients/ 201, patients/{{id}}/ {fetched.status}"
 
