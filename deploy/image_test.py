@@ -178,9 +178,19 @@ def railway_way(report: Report, docker: Docker, base_env: dict[str, str], scratc
     for command in tomllib.loads((REPO / "railway.toml").read_text())["deploy"]["preDeployCommand"]:
         name = f"clinicops-it-release-{secrets.token_hex(3)}"
         docker.containers.append(name)
-        run(["docker", "run", "--name", name, "--network", "host", "--env-file", str(values), image,
-             *shlex.split(command)], env=docker.env, timeout=300)  # fmt: skip
-        report.check("root image: railway.toml pre-deploy command succeeds", True, command)
+        result = subprocess.run(
+            ["docker", "run", "--name", name, "--network", "host", "--env-file", str(values), image,
+             *shlex.split(command)],
+            env=docker.env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        count = "from django_celery_beat.models import PeriodicTask; print(PeriodicTask.objects.count())"
+        rows = docker("run", "--rm", "--network", "host", "--env-file", str(values), image,
+                      "python", "manage.py", "shell", "-c", count)  # fmt: skip
+        report.check(
+            "root image: railway.toml pre-deploy command migrates and writes the Beat schedule",
+            result.returncode == 0 and rows.isdigit() and int(rows) > 0,
+            f"{command}: exit {result.returncode}; {rows} periodic tasks",
+        )
     web = docker.start(f"clinicops-it-railway-{secrets.token_hex(3)}", image, values)
     report.check("root image: HEALTHCHECK turns healthy", *wait_healthy(docker, web))
     report.check("root image: runs as a non-root user", *non_root(docker, web))

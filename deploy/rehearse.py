@@ -3,11 +3,11 @@
     make rehearse            (or: .venv/bin/python -m deploy.rehearse)
 
 From a clean temporary directory: copy the build context (.dockerignore
-applied), build wheels from requirements/production.txt, install them into a
-fresh virtualenv with no index, run the Dockerfile's collectstatic line, run
-railway.toml's pre-deploy command, start the Dockerfile's CMD (Gunicorn) and
-compose.prod.yml's worker and Beat, against a new PostgreSQL database and a
-private redis-server. Every command comes from those files, not from here.
+applied); run the builder stage's RUN lines as written (wheels from
+requirements/production.txt, a fresh virtualenv installed from them with no
+index, collectstatic); then railway.toml's pre-deploy command, the
+Dockerfile's CMD (Gunicorn) and compose.prod.yml's worker and Beat, against a
+new PostgreSQL database and a private redis-server. Every command comes from those files, not from here.
 Prints one PASS/FAIL line per check; exits 1 if any failed; always stops what
 it started and drops its database. KEEP_REHEARSAL=1 keeps the directory.
 """
@@ -202,7 +202,17 @@ def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
             run(
                 layout.argv(shlex.split(command)), env=env, cwd=layout.app, timeout=300, log=layout.logs / "release.log"
             )
-    report.check("railway.toml preDeployCommand: migrate + setup_periodic_tasks", True, " && ".join(pre_deploy))
+    # Applied means `migrate --check` finds nothing left; the schedule means Beat has rows to read.
+    pending = subprocess.run(
+        ["python", "manage.py", "migrate", "--check"], env=env, cwd=layout.app, capture_output=True, check=False
+    )
+    count = "from django_celery_beat.models import PeriodicTask; print(PeriodicTask.objects.count())"
+    rows = int(run(["python", "manage.py", "shell", "-c", count], env=env, cwd=layout.app).stdout)
+    report.check(
+        "railway.toml preDeployCommand: migrations applied, Beat schedule written",
+        pending.returncode == 0 and rows > 0,
+        f"{' && '.join(pre_deploy)}; migrate --check exit {pending.returncode}; {rows} periodic tasks",
+    )
 
     start = layout.argv(dockerfile.cmd(IMAGE_DOCKERFILE))
     web = processes.start("web", start, env=env, cwd=layout.app)
