@@ -185,7 +185,7 @@ def railway_way(report: Report, docker: Docker, base_env: dict[str, str], scratc
         )  # fmt: skip
         count = "from django_celery_beat.models import PeriodicTask; print(PeriodicTask.objects.count())"
         rows = docker("run", "--rm", "--network", "host", "--env-file", str(values), image,
-                      "python", "manage.py", "shell", "-c", count)  # fmt: skip
+                      "python", "manage.py", "shell", "-c", count).split()[-1]  # fmt: skip
         report.check(
             "root image: railway.toml pre-deploy command migrates and writes the Beat schedule",
             result.returncode == 0 and rows.isdigit() and int(rows) > 0,

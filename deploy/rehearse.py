@@ -207,7 +207,8 @@ def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
         ["python", "manage.py", "migrate", "--check"], env=env, cwd=layout.app, capture_output=True, check=False
     )
     count = "from django_celery_beat.models import PeriodicTask; print(PeriodicTask.objects.count())"
-    rows = int(run(["python", "manage.py", "shell", "-c", count], env=env, cwd=layout.app).stdout)
+    # The last line: Django 5.2's shell first announces its automatic imports.
+    rows = int(run(["python", "manage.py", "shell", "-c", count], env=env, cwd=layout.app).stdout.split()[-1])
     report.check(
         "railway.toml preDeployCommand: migrations applied, Beat schedule written",
         pending.returncode == 0 and rows > 0,
