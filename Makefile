@@ -6,8 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install run serve demo test lint typecheck migrations-check pytest schema bench-patients bench-billing clean
-.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench-patients clean
+.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench-patients bench-billing clean
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
