@@ -40,6 +40,13 @@ RUN ENV=production SECRET_KEY=collectstatic-placeholder-not-a-secret-0123456789-
 # ---- runtime: no compilers, no pip cache, no wheels, not root ----
 FROM python:3.11.7-slim-bookworm AS runtime
 
+# The one system package the application needs: invoice PDFs draw with DejaVu
+# Sans (settings.INVOICE_PDF_FONT). psycopg[binary] bundles libpq; the health
+# probe is Python, so no curl either.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-6 \
+ && rm -rf /var/lib/apt/lists/*
+
 # A fixed uid/gid: volume ownership and platforms' runAsNonRoot checks can rely on it.
 RUN groupadd --system --gid 10001 clinicops \
  && useradd --system --no-log-init --uid 10001 --gid clinicops --home-dir /app --no-create-home \

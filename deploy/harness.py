@@ -127,14 +127,11 @@ class Processes:
         self.started.append(process)
         return process
 
-    def signal(self, process: Process, signum: int) -> None:
-        if process.alive():
-            os.killpg(process.popen.pid, signum)
-
     def stop(self, process: Process, grace: float = 20) -> int | None:
-        """SIGTERM to the process group, SIGKILL after ``grace`` seconds; returns the exit code."""
+        """SIGTERM to the process itself, as ``docker stop`` signals PID 1; SIGKILL to
+        its whole group after ``grace`` seconds. Returns the exit code."""
         if process.alive():
-            os.killpg(process.popen.pid, signal.SIGTERM)
+            process.popen.send_signal(signal.SIGTERM)
             try:
                 process.popen.wait(grace)
             except subprocess.TimeoutExpired:

@@ -227,7 +227,13 @@ def compose_way(report: Report, docker: Docker, base_env: dict[str, str], scratc
     access, detail = probes.login(port, credentials)
     report.check("prod image: JWT login", access is not None, detail)
     if access:
-        report.check("prod image: clinic create, then patient create", *probes.create_clinic_and_patient(port, access))
+        ok, detail, records = probes.create_clinic_and_patient(port, access)
+        report.check("prod image: clinic create, then patient create", ok, detail)
+        if records:
+            report.check(
+                "prod image: invoice PDF renders with the image's DejaVu font",
+                *probes.invoice_pdf(port, access, records),
+            )
     report.check("prod image: security headers over X-Forwarded-Proto https", *probes.security_headers(port))
 
     docker("exec", web, "python", "manage.py", "shell", "-c", probes.SCHEDULE_EVERY_SECOND)

@@ -64,7 +64,13 @@ def login(port: int, credentials: Credentials) -> tuple[str | None, str]:
     return access, "auth/token/ 200 with access+refresh; auth/me/ 200 as that user"
 
 
-def create_clinic_and_patient(port: int, access: str) -> Check:
+@dataclass
+class Records:
+    clinic: str
+    patient: str
+
+
+def create_clinic_and_patient(port: int, access: str) -> tuple[bool, str, Records | None]:
     auth = {"Authorization": f"Bearer {access}"}
     clinic = request(
         port,
@@ -74,7 +80,7 @@ def create_clinic_and_patient(port: int, access: str) -> Check:
         headers=auth,
     )
     if clinic.status != 201:
-        return False, f"POST clinics/ -> {clinic.status}"
+        return False, f"POST clinics/ -> {clinic.status}", None
     clinic_id = clinic.json()["id"]
     # Synthetic, obviously fake demographics; never printed.
     patient = request(
@@ -95,12 +101,33 @@ def create_clinic_and_patient(port: int, access: str) -> Check:
     if patient.status != 201:
         error = patient.json() if patient.body.startswith(b"{") else {}
         # The error code and field names only; field messages may echo the values.
-        return (
-            False,
-            f"clinics/ 201, POST patients/ -> {patient.status} {error.get('code')} {sorted(error.get('fields') or {})}",
-        )
-    fetched = request(port, "GET", f"/api/v1/patients/{patient.json()['id']}/", headers=auth)
-    return fetched.status == 200, f"clinics/ 201, patients/ 201, patients/{{id}}/ {fetched.status}"
+        fields = sorted(error.get("fields") or {})
+        return False, f"clinics/ 201, POST patients/ -> {patient.status} {error.get('code')} {fields}", None
+    patient_id = patient.json()["id"]
+    fetched = request(port, "GET", f"/api/v1/patients/{patient_id}/", headers=auth)
+    detail = f"clinics/ 201, patients/ 201, patients/{{id}}/ {fetched.status}"
+    return fetched.status == 200, detail, Records(clinic_id, patient_id)
+
+
+def invoice_pdf(port: int, access: str, records: Records) -> Check:
+    """An invoice PDF renders, with the DejaVu font embedded (a glyph outside Latin-1 needs it)."""
+    auth = {"Authorization": f"Bearer {access}"}
+    line = {"description": "Konsultation, Łódź", "quantity": "1", "unit_price": "50.00", "tax_rate": "0"}
+    invoice = request(
+        port,
+        "POST",
+        "/api/v1/invoices/",
+        body={"clinic": records.clinic, "patient": records.patient, "lines": [line]},
+        headers=auth,
+    )
+    if invoice.status != 201:
+        return False, f"POST invoices/ -> {invoice.status}"
+    pdf = request(
+        port, "GET", f"/api/v1/invoices/{invoice.json()['id']}/pdf/", headers=auth | {"Accept": "application/pdf"}
+    )
+    embedded = b"DejaVu" in pdf.body
+    ok = pdf.status == 200 and pdf.body.startswith(b"%PDF") and embedded
+    return ok, f"invoices/ 201, pdf/ {pdf.status}, {len(pdf.body)} bytes, DejaVu embedded: {embedded}"
 
 
 def beat_task_executed(worker_log: Callable[[], str], redis_url: str) -> Check:

@@ -254,7 +254,10 @@ def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
     access, detail = probes.login(web_port, credentials)
     report.check("JWT login (user created with manage.py)", access is not None, detail)
     if access:
-        report.check("clinic create, then patient create", *probes.create_clinic_and_patient(web_port, access))
+        ok, detail, records = probes.create_clinic_and_patient(web_port, access)
+        report.check("clinic create, then patient create", ok, detail)
+        if records:
+            report.check("invoice PDF renders with its Unicode font", *probes.invoice_pdf(web_port, access, records))
 
     run(["python", "manage.py", "shell", "-c", probes.SCHEDULE_EVERY_SECOND], env=env, cwd=layout.app)
     wait_until(lambda: probes.beat_task_executed(worker.output, redis_url)[0], 40, interval=1)
