@@ -242,6 +242,13 @@ def compose_way(report: Report, docker: Docker, base_env: dict[str, str], scratc
     ok, detail = probes.beat_task_executed(lambda: docker.logs(worker), redis_url)
     report.check("prod image: worker container executes the task Beat sends", ok, detail)
     docker("exec", web, "python", "manage.py", "shell", "-c", probes.UNSCHEDULE)
+    # compose.prod.yml's health check for the worker, run as compose would ($$ is a literal $).
+    kind, *test = spec["celery"]["healthcheck"]["test"]
+    argv = ["sh", "-c", test[0].replace("$$", "$")] if kind == "CMD-SHELL" else test
+    pinged = subprocess.run(
+        ["docker", "exec", worker, *argv], env=docker.env, capture_output=True, text=True, check=False
+    )
+    report.check("prod image: compose's worker health check passes", pinged.returncode == 0, " ".join(argv[-1:]))
     if not ok:
         report.note(docker.logs(worker)[-2000:])
         report.note(docker.logs(beat)[-2000:])
