@@ -6,11 +6,13 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install run serve demo test lint typecheck migrations-check pytest schema bench-patients bench-billing clean
+.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench-patients bench-billing clean
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
 	@echo "make test   - lint, types, migrations check and the test suite"
+	@echo "make rehearse   - the production image's commands on this host, probed over HTTP"
+	@echo "make image-test - build and run the real images on a private Docker engine"
 
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/development.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,11 +35,21 @@ serve:
 	@echo "ClinicOps on http://127.0.0.1:$(PORT)/api/docs/ (Ctrl-C stops it)"
 	ENV=development $(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: install lint typecheck migrations-check pytest
+test: install lint lint-deploy typecheck migrations-check pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The deployment files: Dockerfiles, compose files, workflow, shell scripts.
+DOCKERFILES := Dockerfile docker/prod/Dockerfile docker/dev/Dockerfile
+lint-deploy: install
+	$(BIN)/hadolint $(DOCKERFILES)
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.dev.yml compose.prod.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/deploy.yml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/deploy.yml
+	$(BIN)/shellcheck entrypoint.sh deploy/*.sh .ci/run
+	deploy/compose-config.sh
 
 typecheck: install
 	$(BIN)/mypy .
@@ -47,6 +59,17 @@ migrations-check: install
 
 pytest: install
 	ENV=test $(BIN)/pytest $(PYTEST_ARGS)
+
+# Release rehearsal: PostgreSQL on 127.0.0.1:5432 (user postgres) and redis-server installed.
+rehearse: install
+	$(BIN)/python -m deploy.rehearse
+
+# The real images on a private Docker engine (../shared/tools/local-docker.sh
+# here, the runner's own engine in GitHub Actions). IMAGE_TEST_ARGS=--allow-no-engine
+# turns "no engine" into a loud skip instead of a failure.
+IMAGE_TEST_ARGS ?=
+image-test: install
+	$(BIN)/python -m deploy.image_test $(IMAGE_TEST_ARGS)
 
 schema: install
 	ENV=test $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null

@@ -1,16 +1,36 @@
 """Gunicorn configuration, used by every production start command.
 
 Binds 0.0.0.0:$PORT (Railway injects PORT). Workers come from
-WEB_CONCURRENCY, else from the CPU count; on 2 cores sync-style workers
-outran gthread for our database-bound endpoints, so threads default to 1.
+WEB_CONCURRENCY, else from the CPUs this container may use; on 2 cores
+sync-style workers outran gthread for our database-bound endpoints, so
+threads default to 1.
 """
 
 import json
-import multiprocessing
+import math
 import os
+from pathlib import Path
+
+
+def available_cpus() -> int:
+    """CPUs this process may really use: the cgroup v2 quota, else the affinity mask.
+
+    ``multiprocessing.cpu_count()`` reports the host's cores; on a shared
+    platform host that can be 32+ and would start far more workers than the
+    container's memory holds.
+    """
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", available_cpus() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
