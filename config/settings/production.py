@@ -4,6 +4,7 @@ Railway and compose inject the environment; nothing here has a default that
 could leak into a real deployment.
 """
 
+from decouple import Csv
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -20,7 +21,11 @@ def _require(name: str, value: object) -> None:
 _require("SECRET_KEY", SECRET_KEY)
 _require("ALLOWED_HOSTS", [h for h in ALLOWED_HOSTS if h])
 _require("DATABASE_URL", DATABASE_URL)
-if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
+if (
+    len(SECRET_KEY) < 50
+    or SECRET_KEY.startswith(("django-insecure", "change-me"))  # "change-me": the .env template's marker
+    or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production (50+ random characters)")
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name hosts in production, not '*'")
@@ -39,10 +44,17 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 
+# Keys being rotated out: sessions and signatures made with them stay valid
+# until they expire, so a rotation does not sign everyone out at once.
+SECRET_KEY_FALLBACKS = config("SECRET_KEY_FALLBACKS", default="", cast=Csv())
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Serve only the hashed names (which carry far-future cache headers); the
+# unhashed copies are not kept in the image.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = config("EMAIL_HOST", default="localhost")

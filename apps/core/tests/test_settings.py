@@ -49,7 +49,12 @@ def test_production_refuses_to_start_without(missing):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("SECRET_KEY", "django-insecure-" + "x" * 60), ("SECRET_KEY", "short"), ("ALLOWED_HOSTS", "*")],
+    [
+        ("SECRET_KEY", "django-insecure-" + "x" * 60),
+        ("SECRET_KEY", "change-me-to-50-random-characters-from-the-command-above-xxxxxxxx"),
+        ("SECRET_KEY", "short"),
+        ("ALLOWED_HOSTS", "*"),
+    ],
 )
 def test_production_refuses_weak_values(name, value):
     result = manage("check", env={**PRODUCTION_ENV, name: value})
