@@ -92,6 +92,17 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size (shared pages split between the processes sharing them), MB."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def start(name: str, command: list[str], env: dict[str, str], port: int, logs: Path) -> Process:
     log = logs / f"{name}.log"
     handle = log.open("wb")

@@ -36,8 +36,8 @@ from bench import capture, data, endpoints, report, servers  # noqa: E402
 from bench.celery_drain import drain  # noqa: E402
 
 MODES: dict[str, dict[str, int]] = {
-    "quick": {"clinics": 50, "patients": 200_000, "appointments": 200_000, "invoices": 40_000, "duration": 2},
-    "full": {"clinics": 50, "patients": 1_000_000, "appointments": 1_000_000, "invoices": 200_000, "duration": 8},
+    "quick": {"clinics": 50, "patients": 200_000, "appointments": 200_000, "invoices": 40_000, "duration": 1},
+    "full": {"clinics": 50, "patients": 1_000_000, "appointments": 1_000_000, "invoices": 200_000, "duration": 5},
 }
 CONNECTIONS = 8
 REPEATS = 3
@@ -173,7 +173,7 @@ def main() -> None:
     parser.add_argument("--configs", help="comma-separated server configs (default: all)")
     parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep (same mode)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--profile", help="endpoint key: py-spy a worker of the first config during one run")
+    parser.add_argument("--profile", help="endpoint keys: after the timed runs, py-spy the default config's workers")
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--stop-after-check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(ROOT / "bench/results"))
@@ -281,8 +281,10 @@ def main() -> None:
                         runs[target].append(run_wrk(wrk, floor.url, file, duration))
                     else:
                         runs[target].append(run_wrk(wrk, apis[target[4:]].url, file, duration))
-                    if args.profile == key and repeat == 0 and target == f"api:{configs[0].key}":
-                        results["profile"] = profile(apis[configs[0].key], wrk, file, duration, work)
+            if args.profile and key in args.profile.split(","):
+                main = next((c for c in configs if c.key == report.MAIN_CONFIG), configs[0])
+                log(f"{endpoint.label}: profiling the {main.key} workers with py-spy")
+                results.setdefault("profiles", {})[key] = profile(apis[main.key], wrk, file, duration, work)
             queries = sorted({capture.query_count(c.statements) for c in captured[key]})
             results["endpoints"][key] = report.summarise(endpoint.label, runs, queries)
             log(report.one_line(key, results["endpoints"][key]))
@@ -290,8 +292,12 @@ def main() -> None:
         for config in configs:
             workers = apis[config.key].children()
             rss = [servers.rss_mb(pid) for pid in workers]
+            pss = [servers.pss_mb(pid) for pid in workers]
             results["configs"][config.key].update(
-                workers=len(workers), rss_mb_max=round(max(rss), 1), rss_mb_mean=round(statistics.mean(rss), 1)
+                workers=len(workers),
+                rss_mb_max=round(max(rss), 1),
+                rss_mb_mean=round(statistics.mean(rss), 1),
+                pss_mb_mean=round(statistics.mean(pss), 1),
             )
         if not args.no_celery:
             log(f"Celery: draining {CELERY_TASKS:,} tasks; redis-benchmark LPUSH")
@@ -316,18 +322,64 @@ def main() -> None:
     log(f"wrote {out / (stem + '.json')} and {out / (stem + '.png')} in {results['wall_seconds']} s")
 
 
+PROFILE_AREAS = {
+    "DRF serializers": "rest_framework/serializers.py",
+    "DRF throttling (cache)": "rest_framework/throttling.py",
+    "JWT authentication": "rest_framework_simplejwt/",
+    "audit chain (apps.audit)": "apps/audit/",
+    "ORM: compiling SQL": "django/db/models/sql/compiler.py",
+    "ORM: building model rows": "django/db/models/query.py",
+    "psycopg (sending, waiting)": "psycopg/",
+    "logging": "logging/__init__.py",
+    "middleware chain": "django/utils/deprecation.py",
+    "gunicorn (HTTP parsing, socket)": "gunicorn/",
+}
+
+
 def profile(process: servers.Process, wrk: str, requests: Path, duration: int, work: Path) -> dict[str, Any]:
-    """py-spy a worker while wrk loads the endpoint; keep the top frames by own time."""
-    pid = process.children()[0]
-    out = work / "profile.txt"
-    spy = subprocess.Popen(
-        [str(VENV_BIN / "py-spy"), "record", "-p", str(pid), "-d", str(duration), "-f", "raw", "-o", str(out)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """py-spy every worker while wrk loads the endpoint; where the CPU samples fall, by area and by function."""
+    prefix = f"profile-{requests.stem}"
+    spy = [str(VENV_BIN / "py-spy"), "record", "--nonblocking", "-d", str(duration), "-r", "200", "-f", "raw"]
+    spies = [
+        subprocess.Popen(
+            [*spy, "-p", str(pid), "-o", str(work / f"{prefix}-{pid}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in process.children()
+    ]
+    time.sleep(1)
     run_wrk(wrk, process.url, requests, duration)
-    spy.wait(timeout=duration + 30)
-    return {"pid": pid, "raw": str(out)}
+    for spying in spies:
+        spying.wait(timeout=duration + 60)
+    return summarise_profile(sorted(work.glob(f"{prefix}-*.txt")))
+
+
+def summarise_profile(files: list[Path]) -> dict[str, Any]:
+    """Shares of CPU samples: per area (a frame of it anywhere in the stack) and per own function."""
+    total = 0
+    areas = dict.fromkeys(PROFILE_AREAS, 0)
+    own: dict[str, int] = {}
+    for file in files:
+        for line in file.read_text().splitlines():
+            stack, _, count_text = line.rpartition(" ")
+            if not count_text.isdigit():
+                continue
+            count = int(count_text)
+            total += count
+            for area, marker in PROFILE_AREAS.items():
+                if marker in stack:
+                    areas[area] += count
+            leaf = stack.split(";")[-1]
+            own[leaf] = own.get(leaf, 0) + count
+    if not total:
+        return {"samples": 0}
+    top = sorted(own.items(), key=lambda item: -item[1])[:12]
+    return {
+        "samples": total,
+        "areas_pct": {area: round(100 * n / total, 1) for area, n in areas.items()},
+        "top_own_pct": {name: round(100 * n / total, 1) for name, n in top},
+    }
 
 
 if __name__ == "__main__":
