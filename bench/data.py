@@ -251,7 +251,7 @@ def load_patients(
     conn: psycopg.Connection[Any], data: Dataset, count: int, rng: random.Random, *, sample: int = 2000
 ) -> None:
     """``count`` patients round-robin over the clinics; names Zipf-distributed, 1% archived."""
-    conn.execute("DROP INDEX IF EXISTS patients_search_trgm")
+    conn.execute("DROP INDEX IF EXISTS patients_search_trgm_gist")
     started = time.perf_counter()
     clinics = data.clinics
     per_clinic = [0] * len(clinics)
@@ -259,7 +259,7 @@ def load_patients(
     data.patients = {c.id: [] for c in clinics}
     folded: dict[tuple[str, str], str] = {}
     epoch = date(1930, 1, 1)
-    every = max(1, count // sample)
+    every = min(1.0, sample / count)  # the chance a patient is in the sample (all clinics alike)
     batch = 10_000
     with _Copy(conn, "patients_patient", PATIENT_COLUMNS) as copy:
         for first in range(0, count, batch):
@@ -279,7 +279,7 @@ def load_patients(
                 phone = phone_of(n)
                 if per_clinic[c] <= keep:
                     data.patients[clinic.id].append(pid)
-                if n % every == 0:
+                if rng.random() < every:
                     data.patient_sample.append((pid, clinic.id, given, family, phone))
                 dob = epoch + timedelta(days=rng.randrange(90 * 365))
                 copy.row(
@@ -313,7 +313,7 @@ def load_patients(
     data.seconds["patients_copy"] = time.perf_counter() - started
     started = time.perf_counter()
     conn.execute(
-        "CREATE INDEX patients_search_trgm ON patients_patient USING gin (clinic_id, search_name gin_trgm_ops)"
+        "CREATE INDEX patients_search_trgm_gist ON patients_patient USING gist (clinic_id, search_name gist_trgm_ops)"
     )
     conn.execute("ANALYZE patients_patient")
     data.seconds["patients_index"] = time.perf_counter() - started

@@ -1,10 +1,16 @@
-"""Medians, ratios, the Markdown table and the chart of a suite run (pure functions but the chart)."""
+"""Medians, ratios, the Markdown table and the chart of a suite run (pure functions but the chart).
 
+Run as a script to render a results file again, e.g. with another server as the table's main column:
+
+    .venv/bin/python bench/report.py bench/results/2026-11-26.json --main sync-3
+"""
+
+import argparse
+import json
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
-
-MAIN_CONFIG = "default"  # the table shows what config/gunicorn.conf.py gives; the others are compared below
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float | None:
@@ -53,8 +59,10 @@ def one_line(key: str, summary: dict[str, Any]) -> str:
 
 
 def main_config(results: dict[str, Any]) -> str:
+    """The configuration of the table's main columns: ``main_config`` of the results, else the first."""
     configs = list(results["configs"])
-    return MAIN_CONFIG if MAIN_CONFIG in configs else configs[0]
+    wanted = results.get("main_config")
+    return wanted if isinstance(wanted, str) and wanted in configs else configs[0]
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -154,3 +162,20 @@ def chart(results: dict[str, Any], path: Path) -> None:
     fig.suptitle(f"ClinicOps bench {results['date']} ({results['mode']}: {_sizes(results['sizes'])})")
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--main", help="the configuration of the table's main columns")
+    args = parser.parse_args()
+    results = json.loads(args.results.read_text())
+    if args.main:
+        results["main_config"] = args.main
+    chart(results, args.results.with_suffix(".png"))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main()

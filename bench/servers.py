@@ -148,22 +148,57 @@ class ServerConfig:
 
 SERVER_CONFIGS = [
     ServerConfig(
-        "guide",
-        "Gunicorn gthread 4 workers x 2 threads (the guide)",
+        "gthread-4x2",
+        "Gunicorn gthread, 4 workers x 2 threads (the guide)",
         "gunicorn",
         (("WEB_CONCURRENCY", "4"), ("GUNICORN_THREADS", "2")),
     ),
     ServerConfig(
-        "sync3", "Gunicorn sync, 3 workers", "gunicorn", (("WEB_CONCURRENCY", "3"), ("GUNICORN_THREADS", "1"))
+        "gthread-2x4",
+        "Gunicorn gthread, 2 workers x 4 threads",
+        "gunicorn",
+        (("WEB_CONCURRENCY", "2"), ("GUNICORN_THREADS", "4")),
     ),
-    ServerConfig("default", "Gunicorn config default (sync, 2 x cores + 1 = 5)", "gunicorn"),
     ServerConfig(
-        "granian",
+        "sync-3",
+        "Gunicorn sync, 3 workers (cores + 1)",
+        "gunicorn",
+        (("WEB_CONCURRENCY", "3"), ("GUNICORN_THREADS", "1")),
+    ),
+    ServerConfig(
+        "sync-5",
+        "Gunicorn sync, 5 workers (2 x cores + 1)",
+        "gunicorn",
+        (("WEB_CONCURRENCY", "5"), ("GUNICORN_THREADS", "1")),
+    ),
+    ServerConfig(
+        "granian-2x4",
         "Granian WSGI, 2 workers x 4 blocking threads",
         "granian",
         granian_args=("--workers", "2", "--blocking-threads", "4"),
     ),
 ]
+
+
+def config_default(path: Path = ROOT / "config/gunicorn.conf.py") -> tuple[int, int]:
+    """(workers, threads) that config/gunicorn.conf.py gives when WEB_CONCURRENCY and GUNICORN_THREADS are unset."""
+    saved = {name: os.environ.pop(name) for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS") if name in os.environ}
+    try:
+        namespace: dict[str, object] = {}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 - our own config file
+    finally:
+        os.environ.update(saved)
+    return int(str(namespace["workers"])), int(str(namespace["threads"]))
+
+
+def default_config_key() -> str | None:
+    """The measured configuration that is config/gunicorn.conf.py's default, if one is."""
+    workers, threads = config_default()
+    for config in SERVER_CONFIGS:
+        env = dict(config.env)
+        if config.kind == "gunicorn" and env == {"WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}:
+            return config.key
+    return None
 
 
 def start_api(config: ServerConfig, env: dict[str, str], logs: Path, venv_bin: Path) -> Process:

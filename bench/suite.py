@@ -227,6 +227,8 @@ def main() -> None:
         "https": "X-Forwarded-Proto: https sent with every request (SECURE_SSL_REDIRECT stays on)",
         "endpoints": {},
         "configs": {},
+        # the table's server: what config/gunicorn.conf.py gives by default
+        "main_config": servers.default_config_key(),
     }
     try:
         django_setup(env)
@@ -282,7 +284,7 @@ def main() -> None:
                     else:
                         runs[target].append(run_wrk(wrk, apis[target[4:]].url, file, duration))
             if args.profile and key in args.profile.split(","):
-                main = next((c for c in configs if c.key == report.MAIN_CONFIG), configs[0])
+                main = next((c for c in configs if c.key == report.main_config(results)), configs[0])
                 log(f"{endpoint.label}: profiling the {main.key} workers with py-spy")
                 results.setdefault("profiles", {})[key] = profile(apis[main.key], wrk, file, duration, work)
             queries = sorted({capture.query_count(c.statements) for c in captured[key]})

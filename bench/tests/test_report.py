@@ -34,6 +34,7 @@ def test_the_table_has_a_row_per_endpoint_and_a_column_per_config():
         "connections": 8,
         "repeats": 3,
         "duration_s": 2,
+        "main_config": "default",
         "configs": {
             "default": {"label": "Gunicorn sync", "rss_mb_max": 70.25},
             "guide": {"label": "Gunicorn gthread", "rss_mb_max": 75.0},
