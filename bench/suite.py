@@ -175,7 +175,6 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--profile", help="endpoint keys: after the timed runs, py-spy the default config's workers")
     parser.add_argument("--no-celery", action="store_true")
-    parser.add_argument("--stop-after-check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=str(ROOT / "bench/results"))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -269,8 +268,6 @@ def main() -> None:
             for config in configs:
                 tokens = mint_tokens(dataset.owners)
                 run_wrk(wrk, apis[config.key].url, requests_file(work / "req.tsv", samples, tokens), 1)
-            if args.stop_after_check:
-                break
             for repeat in range(REPEATS):
                 tokens = mint_tokens(dataset.owners)
                 file = requests_file(work / f"req-{key}.tsv", samples, tokens)
@@ -330,7 +327,7 @@ PROFILE_AREAS = {
     "JWT authentication": "rest_framework_simplejwt/",
     "audit chain (apps.audit)": "apps/audit/",
     "ORM: compiling SQL": "django/db/models/sql/compiler.py",
-    "ORM: building model rows": "django/db/models/query.py",
+    "ORM querysets, their SQL included": "django/db/models/query.py",
     "psycopg (sending, waiting)": "psycopg/",
     "logging": "logging/__init__.py",
     "middleware chain": "django/utils/deprecation.py",

@@ -4,10 +4,10 @@ Binds 0.0.0.0:$PORT (Railway injects PORT). Workers come from
 WEB_CONCURRENCY, else the CPUs this container may use + 1; threads from
 GUNICORN_THREADS, else 1 (sync workers). Why, measured in one run on 2 cores
 (docs/performance.md, `make bench FULL=1`): sync workers at cores + 1 served
-the same throughput as 2 x cores + 1 (-3.5% geometric mean over the read
-endpoints, inside the run's noise) with the lowest p99 (90 ms against 96)
+the same throughput as 2 x cores + 1 (-2% geometric mean over the read
+endpoints, inside the run's noise) with the lowest p99 (92 ms against 109)
 and 3 workers' memory instead of 5; the guide's gthread 4 x 2 had the worst
-p99 (153 ms).
+p99 (178 ms).
 """
 
 import json
