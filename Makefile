@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench-patients bench-billing clean
+.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench bench-patients bench-scheduling bench-billing clean
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -74,8 +74,17 @@ image-test: install
 schema: install
 	ENV=test $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 
+# The performance suite (bench/suite.py, docs/performance.md): quick by default,
+# FULL=1 for 1M patients / 1M appointments / 200k invoices. Needs PostgreSQL on
+# 127.0.0.1:5432; installs Debian's wrk if it is missing. BENCH_ARGS passes options.
+bench: install
+	$(BIN)/python bench/suite.py $(if $(FULL),--full) $(BENCH_ARGS)
+
 bench-patients: install
 	$(BIN)/python bench/patients.py --patients 1000000 --clinics 50
+
+bench-scheduling: install
+	$(BIN)/python bench/scheduling.py --appointments 1000000 --clinics 50
 
 bench-billing: install
 	$(BIN)/python bench/billing.py --invoices 200000 --clinics 20

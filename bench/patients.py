@@ -10,15 +10,12 @@ through Django's full request path with the test client.
 """
 
 import argparse
-import io
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -26,113 +23,24 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from apps.core.demo_names import FAMILY_NAMES, GIVEN_NAMES  # noqa: E402
-from apps.core.ids import uuid7  # noqa: E402
-from apps.patients.search import fold  # noqa: E402
-
-# More surnames, so a million patients are not a few thousand names repeated.
-EXTRA_FAMILY = [
-    f"{stem}{suffix}"
-    for stem in ("Berg", "Stein", "Wald", "Feld", "Brook", "Hill", "Lund", "Holm")
-    for suffix in ("er", "man", "son", "sen", "ley", "ford", "stra", "ova")
-]
-FAMILIES = FAMILY_NAMES + EXTRA_FAMILY
-
-
-def admin_dsn(db: str = "postgres") -> str:
-    return f"postgresql://postgres@127.0.0.1:5432/{db}"
-
-
-def typo(word: str, rng: random.Random) -> str:
-    """One realistic slip: a swapped pair, a dropped or a doubled letter."""
-    if len(word) < 4:
-        return word
-    i = rng.randrange(1, len(word) - 2)
-    kind = rng.choice(("swap", "drop", "double"))
-    if kind == "swap":
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    if kind == "drop":
-        return word[:i] + word[i + 1 :]
-    return word[:i] + word[i] + word[i:]
-
-
-def setup_database(name: str) -> None:
-    with psycopg.connect(admin_dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "ENV": "test", "DATABASE_URL": admin_dsn(name)}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+from apps.core.demo_names import GIVEN_NAMES  # noqa: E402
+from bench import data  # noqa: E402
+from bench.data import FAMILIES, admin_dsn, typo  # noqa: E402
 
 
 def load(name: str, patients: int, clinics: int, seed: int) -> tuple[list[str], float]:
+    """Clinics and patients with the suite's loaders (bench/data.py)."""
     rng = random.Random(seed)
-    clinic_ids = [str(uuid7()) for _ in range(clinics)]
+    dataset = data.Dataset()
     with psycopg.connect(admin_dsn(name), autocommit=True) as conn:
-        with conn.cursor().copy(
-            "COPY clinics_clinic (id, created_at, updated_at, name, slug, time_zone, currency, country, address,"
-            " phone, email) FROM STDIN"
-        ) as copy:
-            for n, clinic_id in enumerate(clinic_ids):
-                copy.write_row((clinic_id, "now", "now", f"Bench {n}", f"bench-{n}", "UTC", "EUR", "DE", "", "", ""))
-        # Indexes are cheaper to build once after the load than to maintain row by row.
-        conn.execute("DROP INDEX IF EXISTS patients_search_trgm")
-        started = time.perf_counter()
-        columns = (
-            "id, created_at, updated_at, clinic_id, mrn, given_name, family_name, date_of_birth, sex, phone, email,"
-            " address_line, city, postal_code, country, emergency_contact_name, emergency_contact_phone, active,"
-            " search_name"
-        )
-        per_clinic = [0] * clinics
-        folded: dict[tuple[str, str], str] = {}
-        epoch = date(1930, 1, 1)
-        with conn.cursor().copy(f"COPY patients_patient ({columns}) FROM STDIN") as copy:
-            buffer = io.StringIO()
-            for n in range(patients):
-                c = n % clinics
-                per_clinic[c] += 1
-                given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILIES)
-                key = (given, family)
-                if key not in folded:
-                    folded[key] = fold(f"{given} {family}")
-                dob = epoch + timedelta(days=rng.randrange(90 * 365))
-                row = (
-                    str(uuid.UUID(int=rng.getrandbits(128) & ~(0xF << 76) | (0x4 << 76))),
-                    "2026-01-01 00:00:00+00",
-                    "2026-01-01 00:00:00+00",
-                    clinic_ids[c],
-                    f"P{per_clinic[c]:07d}",
-                    given,
-                    family,
-                    dob.isoformat(),
-                    rng.choice(("female", "male", "other", "unknown")),
-                    f"+4930{1000000 + n:08d}",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "DE",
-                    "",
-                    "",
-                    "t",
-                    folded[key],
-                )
-                buffer.write("\t".join(row) + "\n")
-                if n % 20000 == 19999:
-                    copy.write(buffer.getvalue())
-                    buffer = io.StringIO()
-            copy.write(buffer.getvalue())
-        load_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        conn.execute(
-            "CREATE INDEX patients_search_trgm ON patients_patient USING gin (clinic_id, search_name gin_trgm_ops)"
-        )
-        conn.execute("ANALYZE patients_patient")
-        index_seconds = time.perf_counter() - started
+        data.load_clinics(conn, dataset, clinics, rng)
+        data.load_patients(conn, dataset, patients, rng)
+    load_seconds, index_seconds = dataset.seconds["patients_copy"], dataset.seconds["patients_index"]
     print(
         f"loaded {patients:,} patients over {clinics} clinics in {load_seconds:.1f}s "
         f"({patients / load_seconds:,.0f} rows/s); trigram index + analyze {index_seconds:.1f}s"
     )
-    return clinic_ids, load_seconds + index_seconds
+    return [c.id for c in dataset.clinics], load_seconds + index_seconds
 
 
 def measure(name: str, clinic_ids: list[str], requests: int, seed: int) -> None:
@@ -204,7 +112,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    setup_database(args.database)
+    data.create_database(args.database)
     try:
         clinic_ids, _ = load(args.database, args.patients, args.clinics, args.seed)
         measure(args.database, clinic_ids, args.requests, args.seed)
@@ -213,8 +121,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            with psycopg.connect(admin_dsn(), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            data.drop_database(args.database)
 
 
 if __name__ == "__main__":

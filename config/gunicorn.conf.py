@@ -1,9 +1,13 @@
 """Gunicorn configuration, used by every production start command.
 
 Binds 0.0.0.0:$PORT (Railway injects PORT). Workers come from
-WEB_CONCURRENCY, else from the CPUs this container may use; on 2 cores
-sync-style workers outran gthread for our database-bound endpoints, so
-threads default to 1.
+WEB_CONCURRENCY, else the CPUs this container may use + 1; threads from
+GUNICORN_THREADS, else 1 (sync workers). Why, measured in one run on 2 cores
+(docs/performance.md, `make bench FULL=1`): sync workers at cores + 1 served
+the same throughput as 2 x cores + 1 (-2% geometric mean over the read
+endpoints, inside the run's noise) with the lowest p99 (92 ms against 109)
+and 3 workers' memory instead of 5; the guide's gthread 4 x 2 had the worst
+p99 (178 ms).
 """
 
 import json
@@ -30,7 +34,7 @@ def available_cpus() -> int:
 
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", available_cpus() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", available_cpus() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -16,7 +16,7 @@ class SearchTooShort(ValueError):
 
 
 def _use_trigram_threshold() -> None:
-    # The `%` operator (the one the GIN index serves) reads its threshold from
+    # The `%` operator (the one the GiST trigram index serves) reads its threshold from
     # the session. Set on every search: a SET inside a transaction that rolls
     # back is undone, so remembering "already set" per connection is unsafe.
     with connection.cursor() as cursor:

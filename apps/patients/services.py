@@ -1,6 +1,7 @@
 """Registering, changing and archiving patients; duplicates are refused unless overridden."""
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -195,12 +196,23 @@ def patient_archive(*, actor: User, patient: Patient) -> Patient:
 
 
 def patient_reads_audit(
-    *, actor: User, action: str, clinic_ids: list[Any], patients: list[Patient], query: dict[str, str] | None = None
+    *,
+    actor: User,
+    action: str,
+    clinic_ids: list[Any],
+    patients: Sequence[Patient | Mapping[str, Any]],
+    query: dict[str, str] | None = None,
 ) -> None:
-    """Record a read: one event per clinic searched, with the ids it returned, in one bulk insert."""
+    """Record a read: one event per clinic searched, with the ids it returned, in one bulk insert.
+
+    ``patients`` are Patient instances or ``values()`` rows with ``id`` and ``clinic_id``.
+    """
     returned: dict[Any, list[str]] = {clinic_id: [] for clinic_id in clinic_ids}
     for patient in patients:
-        returned.setdefault(patient.clinic_id, []).append(str(patient.pk))
+        if isinstance(patient, Patient):
+            returned.setdefault(patient.clinic_id, []).append(str(patient.pk))
+        else:
+            returned.setdefault(patient["clinic_id"], []).append(str(patient["id"]))
     single = action == "patient.read"
     audit_record_many(
         AuditEntry(

@@ -6,6 +6,7 @@ price) is refused with 400. Money goes out as strings with exactly the
 currency's decimal places.
 """
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -163,7 +164,32 @@ class ServiceOutput(serializers.ModelSerializer[Service]):
         fields = ["id", "clinic", "code", "name", "price", "tax_rate", "active", "created_at", "updated_at"]
 
 
+def _instant(value: datetime | None) -> str | None:
+    """As DRF writes it (UTC, "Z"), without its per-field machinery."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _line_json(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    return {
+        "id": str(line.pk),
+        "position": line.position,
+        "service": str(line.service_id) if line.service_id is not None else None,
+        "description": line.description,
+        "quantity": plain_decimal(line.quantity),
+        "unit_price": plain_decimal(line.unit_price, 2),
+        "tax_rate": plain_decimal(line.tax_rate),
+        "net_amount": format_money(line.net_amount, currency),
+        "tax_amount": format_money(line.tax_amount, currency),
+        "total_amount": format_money(line.total_amount, currency),
+    }
+
+
 class InvoiceLineOutput(serializers.ModelSerializer[InvoiceLine]):
+    """Declared for the schema; written by hand (``_line_json``), like InvoiceOutput."""
+
     service = serializers.UUIDField(source="service_id", allow_null=True)
     quantity = PlainDecimalField()
     unit_price = PlainDecimalField(min_places=2)
@@ -187,8 +213,15 @@ class InvoiceLineOutput(serializers.ModelSerializer[InvoiceLine]):
             "total_amount",
         ]
 
+    def to_representation(self, instance: InvoiceLine) -> dict[str, Any]:
+        return _line_json(instance, self.context.get("currency") or instance.invoice.currency)
+
 
 class InvoiceOutput(serializers.ModelSerializer[Invoice]):
+    """Declared for the schema; written by hand: a page of 20 invoices built 20 nested line
+    serializers field by field, most of the list's time (20 invoices: ~25 ms of serializers for ~2 ms of SQL).
+    """
+
     clinic = serializers.UUIDField(source="clinic_id")
     patient = serializers.UUIDField(source="patient_id")
     replaces = serializers.UUIDField(source="replaces_id", allow_null=True)
@@ -235,7 +268,37 @@ class InvoiceOutput(serializers.ModelSerializer[Invoice]):
 
     @extend_schema_field(InvoiceLineOutput(many=True))
     def get_lines(self, invoice: Invoice) -> Any:
-        return InvoiceLineOutput(invoice.lines.all(), many=True, context={"currency": invoice.currency}).data
+        return [_line_json(line, invoice.currency) for line in invoice.lines.all()]
+
+    def to_representation(self, instance: Invoice) -> dict[str, Any]:
+        currency = instance.currency
+        return {
+            "id": str(instance.pk),
+            "clinic": str(instance.clinic_id),
+            "patient": str(instance.patient_id),
+            "appointment_id": str(instance.appointment_id) if instance.appointment_id is not None else None,
+            "number": instance.number,
+            "status": instance.status,
+            "currency": currency,
+            "issue_date": instance.issue_date.isoformat() if instance.issue_date else None,
+            "due_date": instance.due_date.isoformat() if instance.due_date else None,
+            "notes": instance.notes,
+            "lines": self.get_lines(instance),
+            "subtotal": format_money(instance.subtotal, currency),
+            "tax_total": format_money(instance.tax_total, currency),
+            "total": format_money(instance.total, currency),
+            "paid_amount": format_money(instance.paid_amount, currency),
+            "balance": format_money(instance.balance, currency),
+            "overdue": self.get_overdue(instance),
+            "overdue_since": instance.overdue_since.isoformat() if instance.overdue_since else None,
+            "issued_at": _instant(instance.issued_at),
+            "paid_at": _instant(instance.paid_at),
+            "voided_at": _instant(instance.voided_at),
+            "void_reason": instance.void_reason,
+            "replaces": str(instance.replaces_id) if instance.replaces_id is not None else None,
+            "created_at": _instant(instance.created_at),
+            "updated_at": _instant(instance.updated_at),
+        }
 
 
 class RefundOutput(serializers.ModelSerializer[Refund]):

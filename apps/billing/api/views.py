@@ -33,7 +33,6 @@ from apps.billing.api.serializers import (
     ServiceUpdateInput,
 )
 from apps.billing.models import Invoice, Payment, Service
-from apps.billing.pdf import invoice_pdf
 from apps.clinics.models import Clinic
 from apps.core.errors import NotFoundError
 from apps.core.roles import CREATE, READ
@@ -284,6 +283,9 @@ class InvoiceViewSet(ClinicScopedViewSet):
     def pdf(self, request: Request, pk: str) -> HttpResponse:
         """The invoice as a PDF (clinic, patient, lines, taxes, totals, payments). The read is audited."""
         invoice = selectors.invoice_for_document(invoice_id=self.get_object().pk)
+        # Imported here: fpdf2 with fontTools and Pillow is ~30 MB per web worker, for a rare request.
+        from apps.billing.pdf import invoice_pdf
+
         content = invoice_pdf(invoice)
         audit_record(
             actor_id=request_user(request).pk,

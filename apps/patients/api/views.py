@@ -18,6 +18,7 @@ from apps.core.roles import ARCHIVE, READ
 from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with, clinic_roles, parse_uuid_param
 from apps.patients import exports, selectors, services
 from apps.patients.api.serializers import (
+    PATIENT_COLUMNS,
     DuplicateCandidateOutput,
     PatientCreateInput,
     PatientExportInput,
@@ -73,7 +74,8 @@ class PatientViewSet(ClinicScopedViewSet):
                 raise ValidationError({"search": [str(exc)]}) from None
         else:
             patients = selectors.patient_list(queryset=queryset, include_archived=True)
-        page = self.paginate_queryset(patients) or []
+        # values() rows, not model instances: the page is read-only and PatientOutput takes rows.
+        page = self.paginate_queryset(patients.values(*PATIENT_COLUMNS)) or []
         query = {
             key: request.query_params[key]
             for key in ("clinic", "search", "include_archived", "page")
