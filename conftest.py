@@ -76,10 +76,12 @@ def as_user(api):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings):
-    """A real Celery worker (own process) on a private queue, against the test database and Redis.
+def celery_worker_factory(transactional_db, settings):
+    """Starts real Celery workers (own processes) on private queues, against the test database and Redis.
 
-    Yields the queue name; send with ``task.apply_async(queue=...)``.
+    ``start(extra_env)`` returns the queue name; send with ``task.apply_async(queue=...)``.
+    Workers are stopped at teardown (a test may kill their pool processes in
+    between: acks_late and reject_on_worker_lost must then hand the task on).
     """
     import subprocess
     import sys
@@ -91,41 +93,41 @@ def celery_worker_process(transactional_db, settings):
 
     from config.celery import app
 
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=Path(__file__).parent,
-        env=env,
-    )
+    processes = []
     eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+
+    def start(extra_env=None):
+        db = connection.settings_dict
+        database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        queue = f"test-{uuid.uuid4().hex[:12]}"
+        env = {
+            **os.environ,
+            "ENV": "test",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": settings.REDIS_URL,
+            **(extra_env or {}),
+        }
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1"]
+        command += ["--without-gossip", "--without-mingle", "--loglevel", "WARNING", "-n", f"{queue}@%h"]
+        process = subprocess.Popen(command, cwd=Path(__file__).parent, env=env)
+        processes.append(process)
+        app.conf.task_always_eager = False
         deadline = time.monotonic() + 30
         while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("celery worker did not come up")
-        yield queue
+        return queue
+
+    try:
+        yield start
     finally:
         app.conf.task_always_eager = eager
-        process.terminate()
-        process.wait(20)
+        for process in processes:
+            process.terminate()
+            process.wait(20)
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_factory):
+    """One real worker with the test environment; yields its queue name."""
+    return celery_worker_factory()

@@ -168,10 +168,10 @@ def test_overlapping_runs_send_each_reminder_once(clinic, sms_outbox):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.slow
-def test_a_worker_killed_mid_send_leaves_the_reminder_to_be_sent_once(celery_worker_with_env, clinic, tmp_path):
+def test_a_worker_killed_mid_send_leaves_the_reminder_to_be_sent_once(celery_worker_factory, clinic, tmp_path):
     """SIGKILL the pool process while it holds the claim: the task is redelivered and sends exactly once."""
     (tmp_path / "hang-once").touch()
-    queue = celery_worker_with_env(
+    queue = celery_worker_factory(
         {
             "SMS_BACKEND": "apps.scheduling.tests.crash_backend.CrashOnceSmsBackend",
             "SCHEDULING_TEST_SMS_DIR": str(tmp_path),
