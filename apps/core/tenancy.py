@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Model, QuerySet
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
@@ -72,8 +73,6 @@ def require_role(user: Any, clinic_id: Any, *, resource: str, action: str) -> Ro
 
 
 def parse_uuid_param(raw: str, name: str) -> uuid.UUID:
-    from rest_framework.exceptions import ValidationError
-
     try:
         return uuid.UUID(raw)
     except ValueError:
@@ -139,6 +138,16 @@ class ClinicScopedViewSet(viewsets.GenericViewSet):
         require_role(self.request.user, self.clinic_id_of(obj), resource=self.resource, action=self.required_action())
         return obj
 
-    def require_clinic_for_write(self, clinic_id: Any) -> Role:
-        """For creates: the clinic named in the body must allow the caller to write here."""
-        return require_role(self.request.user, clinic_id, resource=self.resource, action=self.required_action())
+    def require_clinic_for_write(
+        self, clinic_id: Any, *, field: str = "clinic", missing: str = "No such clinic."
+    ) -> Role:
+        """For creates: the clinic named in the body must allow the caller to write here.
+
+        A clinic the caller does not belong to is a 400 on the body ``field``
+        that named it (the same as a clinic that does not exist); a member
+        whose role may not write gets 403.
+        """
+        try:
+            return require_role(self.request.user, clinic_id, resource=self.resource, action=self.required_action())
+        except NotFoundError:
+            raise ValidationError({field: [missing]}) from None

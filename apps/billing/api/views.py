@@ -34,7 +34,6 @@ from apps.billing.api.serializers import (
 )
 from apps.billing.models import Invoice, Payment, Service
 from apps.clinics.models import Clinic
-from apps.core.errors import NotFoundError
 from apps.core.roles import CREATE, READ
 from apps.core.tenancy import ClinicScopedViewSet, parse_uuid_param, require_role
 
@@ -64,10 +63,7 @@ class PdfRenderer(renderers.BaseRenderer):
 
 def _clinic_for_create(view: ClinicScopedViewSet, clinic_id: Any) -> Clinic:
     """The clinic named in a create's body; a clinic the caller is not in is a 400 on ``clinic``."""
-    try:
-        view.require_clinic_for_write(clinic_id)
-    except NotFoundError:
-        raise ValidationError({"clinic": ["No such clinic."]}) from None
+    view.require_clinic_for_write(clinic_id)
     return Clinic.objects.get(pk=clinic_id)
 
 

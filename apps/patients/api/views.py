@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
-from apps.core.errors import ConflictError, ForbiddenError, NotFoundError
+from apps.core.errors import ConflictError, ForbiddenError
 from apps.core.roles import ARCHIVE, READ
 from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with, clinic_roles, parse_uuid_param
 from apps.patients import exports, selectors, services
@@ -107,10 +107,7 @@ class PatientViewSet(ClinicScopedViewSet):
         fields = dict(data.validated_data)
         clinic_id = fields.pop("clinic")
         override = fields.pop("override_duplicate_reason", "")
-        try:
-            role = self.require_clinic_for_write(clinic_id)
-        except NotFoundError:
-            raise ValidationError({"clinic": ["No such clinic."]}) from None
+        role = self.require_clinic_for_write(clinic_id)
         patient = services.patient_create(
             actor=request_user(request),
             role=role,
@@ -176,10 +173,7 @@ class PatientExportViewSet(ClinicScopedViewSet):
     def create(self, request: Request) -> Response:
         data = PatientExportInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            self.require_clinic_for_write(data.validated_data["clinic"])
-        except NotFoundError:
-            raise ValidationError({"clinic": ["No such clinic."]}) from None
+        self.require_clinic_for_write(data.validated_data["clinic"])
         export = exports.patient_export_request(
             actor=request_user(request),
             clinic_id=data.validated_data["clinic"],

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
-from apps.core.errors import NotFoundError
 from apps.core.roles import READ, WRITE, Role
 from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_param, require_role
 from apps.patients.models import Patient
@@ -48,10 +47,7 @@ MAX_CALENDAR_DAYS = 400
 
 def _clinic_for_write(view: ClinicScopedViewSet, clinic_id: Any) -> tuple[Clinic, Role]:
     """The clinic named in a create's body, or a 400 on the field: a non-member learns nothing."""
-    try:
-        role = view.require_clinic_for_write(clinic_id)
-    except NotFoundError:
-        raise ValidationError({"clinic": ["No such clinic."]}) from None
+    role = view.require_clinic_for_write(clinic_id)
     return Clinic.objects.get(pk=clinic_id), role
 
 
@@ -447,12 +443,9 @@ class ReminderPreferenceViewSet(ClinicScopedViewSet):
         data = ReminderPreferenceInput(data=request.data)
         data.is_valid(raise_exception=True)
         patient = Patient.objects.filter(pk=data.validated_data["patient"]).first()
-        try:
-            if patient is None:
-                raise NotFoundError("Not found.")
-            self.require_clinic_for_write(patient.clinic_id)
-        except NotFoundError:
-            raise ValidationError({"patient": ["No such patient."]}) from None
+        if patient is None:
+            raise ValidationError({"patient": ["No such patient."]})
+        self.require_clinic_for_write(patient.clinic_id, field="patient", missing="No such patient.")
         preference = services.reminder_preference_set(
             actor=request_user(request), patient=patient, opted_out=data.validated_data["opted_out"]
         )
