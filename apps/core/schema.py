@@ -6,7 +6,7 @@ to repeat it:
 
 * the error answers each operation can give, all with the one ``Error`` body
   of apps.core.errors (``{code, message, fields}``): 400 always (a malformed
-  query string or body), 401 where a token is needed, 403 where a role or CSRF
+  query string or body), 401 (no valid token; wrong credentials at login), 403 where a role or CSRF
   can refuse, 404 on detail routes and wherever a clinic is looked up, 409 on
   writes that services can refuse for the state of a record, 413 and 415 where
   there is a body, 422 where an Idempotency-Key is taken, 429 everywhere;
@@ -34,7 +34,8 @@ _INTERNAL_MODULES = ("apps.core", "rest_framework", "drf_spectacular")
 
 ERROR_DESCRIPTIONS: dict[str, str] = {
     "400": "The request is malformed or its input is invalid: `fields` maps each offending field to its messages.",
-    "401": "No valid access token: sign in at `auth/token/` and send `Authorization: Bearer <access>`.",
+    "401": "No valid access token (sign in at `auth/token/` and send `Authorization: Bearer <access>`), "
+    "or, at the sign-in routes, wrong credentials or a revoked refresh token.",
     "403": "Your role in this clinic does not allow this action (or a browser session's CSRF check failed).",
     "404": "No such record among your clinics (another clinic's record looks exactly like a missing one).",
     "409": "Refused for the current state of a record (for example an issued invoice, a taken slot, "
@@ -104,9 +105,8 @@ class ClinicOpsAutoSchema(AutoSchema):
         clinic_scoped = bool(getattr(view, "resource", ""))
         session_auth = any(type(a).__name__ == "SessionAuthentication" for a in view.get_authenticators())
 
-        statuses = ["400"]
-        if authenticated or view.get_authenticators():
-            statuses.append("401")
+        # 401 everywhere: a missing or expired token, and wrong credentials at the login routes.
+        statuses = ["400", "401"]
         if authenticated and (clinic_scoped or (unsafe and session_auth)):
             statuses.append("403")
         if "{" in self.path or "clinic" in query_names or getattr(view, "url_clinic_kwarg", None):
@@ -129,6 +129,7 @@ class ClinicOpsAutoSchema(AutoSchema):
         body = {"application/json": {"schema": self._error_ref()}}
         for code in self.error_statuses(operation):
             responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
+        operation["responses"] = responses = dict(sorted(responses.items()))
         for code, response in responses.items():
             if code >= "400":
                 # A declared error without a body, or one the renderers would call PDF or text: the Error body.
@@ -179,7 +180,9 @@ class ClinicOpsAutoSchema(AutoSchema):
 
 def postprocess_schema(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: public tag descriptions, the page-size bound."""
-    used = sorted({tag for item in result.get("paths", {}).values() for op in item.values() for tag in op.get("tags", [])})
+    used = sorted(
+        {tag for item in result.get("paths", {}).values() for op in item.values() for tag in op.get("tags", [])}
+    )
     result["tags"] = [{"name": tag, "description": TAG_DESCRIPTIONS.get(tag, "")} for tag in used]
     result.setdefault("info", {})["description"] = (
         f"{settings.SPECTACULAR_SETTINGS.get('DESCRIPTION', '')}\n\n"

@@ -3,7 +3,6 @@
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_serializer
-from rest_framework import serializers
 
 from apps.core.schema import ErrorOutput
 from apps.patients.api.serializers import DuplicateCandidateOutput
@@ -25,7 +24,10 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
 
 _STRING = {"type": "string"}
 _CODING = _object({"coding": {"type": "array", "items": _object({"system": _STRING, "code": _STRING})}})
-_TELECOM = {"type": "array", "items": _object({"system": {"type": "string", "enum": ["phone", "email"]}, "value": _STRING})}
+_TELECOM = {
+    "type": "array",
+    "items": _object({"system": {"type": "string", "enum": ["phone", "email"]}, "value": _STRING}),
+}
 
 # FHIR R4 Patient (https://hl7.org/fhir/R4/patient.html): the elements apps.patients.fhir writes.
 FHIR_PATIENT_SCHEMA: dict[str, Any] = _object(
@@ -49,14 +51,23 @@ FHIR_PATIENT_SCHEMA: dict[str, Any] = _object(
         "address": {
             "type": "array",
             "items": _object(
-                {"line": {"type": "array", "items": _STRING}, "city": _STRING, "postalCode": _STRING, "country": _STRING}
+                {
+                    "line": {"type": "array", "items": _STRING},
+                    "city": _STRING,
+                    "postalCode": _STRING,
+                    "country": _STRING,
+                }
             ),
         },
         "contact": {
             "type": "array",
             "description": "The emergency contact.",
             "items": _object(
-                {"relationship": {"type": "array", "items": _CODING}, "name": _object({"text": _STRING}), "telecom": _TELECOM}
+                {
+                    "relationship": {"type": "array", "items": _CODING},
+                    "name": _object({"text": _STRING}),
+                    "telecom": _TELECOM,
+                }
             ),
         },
     },
