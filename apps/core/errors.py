@@ -60,16 +60,7 @@ class ForbiddenError(ApplicationError):
     code = "permission_denied"
 
 
-class RequestTooLarge(exceptions.APIException):
-    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: refused before it is parsed."""
-
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "request_too_large"
-
-
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
-    RequestTooLarge: "request_too_large",
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "authentication_failed",
     exceptions.PermissionDenied: "permission_denied",
@@ -102,6 +93,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = error_body(exc.code, exc.message, exc.fields, **exc.extra)
         return Response(body, status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):  # Django's own limit, where something read request.body
+        from apps.core.parsers import RequestTooLarge  # the parser module: DRF's settings import it early
+
         exc = RequestTooLarge()
     elif isinstance(exc, RecursionError):  # input nested deeper than Python recurses: bad input, not a crash
         exc = exceptions.ParseError("The input is nested too deeply.")

@@ -9,11 +9,18 @@ import codecs
 from typing import Any
 
 from django.conf import settings
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.utils import json
 
-from apps.core.errors import RequestTooLarge
+
+class RequestTooLarge(APIException):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: refused before it is parsed (code ``request_too_large``)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
 
 # No body of this API nests deeper than a few levels (an invoice's lines); 32 is generous.
 MAX_JSON_DEPTH = 32

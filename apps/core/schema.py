@@ -74,7 +74,8 @@ class ErrorOutput(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, machine-readable reason, e.g. `invalid`, `not_found`.")
     message = serializers.CharField(help_text="For people; may change between releases.")
-    fields = serializers.DictField(
+    # DRF's metaclass moves declared fields out of the class, so this does not shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         help_text="Per-field messages of a 400 (`non_field_errors` for the request as a whole); empty otherwise.",
     )

@@ -49,7 +49,7 @@ def live_openapi() -> Any:
             return json.loads(raw)
 
         # Bodies the API sends besides application/json: JSON dialects are parsed, text is text.
-        deserializers = {"application/fhir+json": fhir_json, "text/calendar": text, "text/csv": text}
+        deserializers: dict[str, Any] = {"application/fhir+json": fhir_json, "text/calendar": text, "text/csv": text}
         config = Config(extra_media_type_deserializers=deserializers)
         _state["openapi"] = OpenAPI.from_dict(live_schema(), config=config)
     return _state["openapi"]
@@ -85,10 +85,11 @@ def _adapters(response: Any) -> tuple[Any, Any]:
     class BufferedResponse(DjangoOpenAPIResponse):
         @property
         def data(self) -> bytes:
-            if getattr(self.response, "streaming", False):
+            response: Any = self.response
+            if getattr(response, "streaming", False):
                 # Read the stream once and put the bytes back for the test to read.
-                content = b"".join(self.response.streaming_content)
-                self.response.streaming_content = [content]
+                content = b"".join(response.streaming_content)
+                response.streaming_content = [content]
                 return content
             return bytes(self.response.content)
 
