@@ -121,3 +121,37 @@ def test_an_impossible_utc_offset_is_400_and_books_nothing(owner_api, clinic, of
     assert not Appointment.objects.exists()
     listed = owner_api.get("/api/v1/appointments/", {"date_from": start + offset})
     assert "date_from" in _error(listed, 400)["fields"]
+
+
+def _body_operations():
+    from apps.core.tests.contract import live_schema
+
+    for path, item in live_schema()["paths"].items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                yield method.upper(), path
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        (json.dumps({"notes": "x" * HUGE}), 413, "request_too_large"),
+        ("[" * 5000 + "]" * 5000, 400, "parse_error"),
+    ],
+    ids=["oversized", "nested"],
+)
+def test_every_route_with_a_body_refuses_it_as_json_before_writing(owner_api, clinic, payload, status, code):
+    """Each POST/PATCH of the schema: a collection route answers the refusal; a detail route 404s or refuses."""
+    from django.apps import apps
+
+    counts = {model: model.objects.count() for model in apps.get_models()}
+    operations = list(_body_operations())
+    assert len(operations) > 20
+    for method, path in operations:
+        url = path.replace("{clinic_pk}", str(clinic.pk)).replace("{id}", "00000000-0000-7000-8000-000000000000")
+        response = owner_api.generic(method, url, payload, content_type="application/json")
+        expected = {status} if "{id}" not in path else {status, 404}
+        assert response.status_code in expected, (method, path, response.status_code)
+        body = response.json()
+        assert body["code"] == code or response.status_code == 404, (method, path, body)
+    assert {model: model.objects.count() for model in apps.get_models()} == counts
