@@ -13,6 +13,18 @@ help:
 	@echo "make test   - lint, types, migrations check and the test suite"
 	@echo "make rehearse   - the production image's commands on this host, probed over HTTP"
 	@echo "make image-test - build and run the real images on a private Docker engine"
+	@echo "make install    - the virtualenv (.venv) with the development requirements"
+	@echo "make demo       - migrate, create the periodic tasks and load demo data (SQLite unless DATABASE_URL)"
+	@echo "make serve      - runserver on http://127.0.0.1:$(PORT) without setting anything up"
+	@echo "make lint       - ruff check and ruff format --check"
+	@echo "make lint-deploy - hadolint, compose/workflow schemas, actionlint, shellcheck, compose config"
+	@echo "make typecheck  - mypy"
+	@echo "make migrations-check - makemigrations --check (no model change without its migration)"
+	@echo "make pytest     - the test suite only (PYTEST_ARGS passes options); includes the API contract and fuzz tests"
+	@echo "make schema     - generate the OpenAPI schema, failing on any warning"
+	@echo "make bench      - the performance suite (FULL=1 for 1M rows; BENCH_ARGS passes options)"
+	@echo "make bench-patients / bench-scheduling / bench-billing - single-area benchmarks"
+	@echo "make clean      - remove the virtualenv, caches, static files and the SQLite database"
 
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/development.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod, Refund, Service
 from apps.billing.money import format_money, plain_decimal
+from apps.core.dates import BoundedDateField
 from apps.core.serializers import StrictInputSerializer
 from apps.patients.api.serializers import no_control_characters
 
@@ -86,7 +87,7 @@ class LineInput(StrictInputSerializer):
 class InvoiceFields(StrictInputSerializer):
     appointment_id = serializers.UUIDField(required=False, allow_null=True)
     currency = _currency()
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = BoundedDateField(required=False, allow_null=True)
     notes = _text(1000, required=False, allow_blank=True)
     lines = serializers.ListField(child=LineInput(), required=False, max_length=200)
 
@@ -101,7 +102,7 @@ class InvoiceUpdateInput(InvoiceFields):
 
 
 class InvoiceIssueInput(StrictInputSerializer):
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = BoundedDateField(required=False, allow_null=True)
 
 
 class InvoiceVoidInput(StrictInputSerializer):
@@ -382,8 +383,8 @@ class RevenueQuery(serializers.Serializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False)
-        fields["to"] = serializers.DateField(required=False)
+        fields["from"] = BoundedDateField(required=False)
+        fields["to"] = BoundedDateField(required=False)
         return fields
 
 

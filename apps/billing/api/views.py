@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from apps.accounts.authentication import request_user
 from apps.audit.services import audit_record
 from apps.billing import idempotency, payments, reports, selectors, services
+from apps.billing.api.report_serializers import AgingReportOutput, RevenueReportOutput
 from apps.billing.api.serializers import (
     AgingQuery,
     InvoiceCreateInput,
@@ -359,7 +360,7 @@ class ReportViewSet(ClinicScopedViewSet):
             ),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive; default: today"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: RevenueReportOutput},
     )
     @action(detail=False, methods=["get"])
     def revenue(self, request: Request) -> Response:
@@ -378,7 +379,7 @@ class ReportViewSet(ClinicScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID, required=True)],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: AgingReportOutput},
     )
     @action(detail=False, methods=["get"])
     def aging(self, request: Request) -> Response:

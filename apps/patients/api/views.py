@@ -17,9 +17,9 @@ from apps.core.errors import ConflictError, ForbiddenError
 from apps.core.roles import ARCHIVE, READ
 from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with, clinic_roles, parse_uuid_param
 from apps.patients import exports, selectors, services
+from apps.patients.api.schema import FHIR_PATIENT_SCHEMA, DuplicateErrorOutput
 from apps.patients.api.serializers import (
     PATIENT_COLUMNS,
-    DuplicateCandidateOutput,
     PatientCreateInput,
     PatientExportInput,
     PatientExportOutput,
@@ -33,7 +33,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("search", str, description="Name (typos allowed), phone, MRN or ISO date of birth"),
     OpenApiParameter("include_archived", bool),
 ]
-DUPLICATE_RESPONSE = OpenApiResponse(DuplicateCandidateOutput(many=True), description="possible_duplicate")
+DUPLICATE_RESPONSE = OpenApiResponse(DuplicateErrorOutput, description="possible_duplicate, with the candidates")
 
 
 def searched_clinic_ids(request: Request, resource: str) -> list[Any]:
@@ -139,7 +139,7 @@ class PatientViewSet(ClinicScopedViewSet):
         services.patient_archive(actor=request_user(request), patient=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, "application/fhir+json"): FHIR_PATIENT_SCHEMA})
     @action(detail=True, methods=["get"])
     def fhir(self, request: Request, pk: str) -> Response:
         """The patient as a FHIR R4 Patient resource."""
@@ -183,7 +183,13 @@ class PatientExportViewSet(ClinicScopedViewSet):
         body = PatientExportOutput(export, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/fhir+ndjson"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="export_not_ready"),
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> FileResponse:
         export = self.get_object()

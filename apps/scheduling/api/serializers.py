@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from apps.core.dates import BoundedDateField, BoundedDateTimeField, safe_parse_datetime
 from apps.core.serializers import StrictInputSerializer
 from apps.patients.api.serializers import no_control_characters
 from apps.scheduling.models import (
@@ -20,12 +20,12 @@ from apps.scheduling.models import (
 from apps.scheduling.selectors import MAX_SLOT_RANGE_DAYS
 
 
-class AwareDateTimeField(serializers.DateTimeField):
+class AwareDateTimeField(BoundedDateTimeField):
     """An ISO 8601 instant that must say its offset: "09:00" alone is ambiguous across clinics."""
 
     def to_internal_value(self, value: Any) -> datetime:
         if isinstance(value, str):
-            parsed = parse_datetime(value.strip())
+            parsed = safe_parse_datetime(value.strip())
             if parsed is not None and parsed.tzinfo is None:
                 self.fail("naive")
         result: datetime = super().to_internal_value(value)
@@ -70,7 +70,7 @@ class AvailabilityOutput(serializers.ModelSerializer[Availability]):
 class AvailabilityExceptionInput(StrictInputSerializer):
     clinic = serializers.UUIDField()
     practitioner = serializers.UUIDField()
-    date = serializers.DateField()
+    date = BoundedDateField()
     kind = serializers.ChoiceField(choices=ExceptionKind.choices)
     start_time = serializers.TimeField(required=False, allow_null=True)
     end_time = serializers.TimeField(required=False, allow_null=True)
@@ -101,8 +101,8 @@ class AvailabilityExceptionOutput(serializers.ModelSerializer[AvailabilityExcept
 class SlotQuery(StrictInputSerializer):
     clinic = serializers.UUIDField()
     practitioner = serializers.UUIDField()
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    date_from = BoundedDateField()
+    date_to = BoundedDateField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["date_to"] < attrs["date_from"]:

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
+from apps.core.dates import aware_datetime_param, date_param
 from apps.core.roles import READ, WRITE, Role
 from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_param, require_role
 from apps.patients.models import Patient
@@ -65,17 +65,10 @@ def _bound_param(request: Request, name: str, zone: ZoneInfo, *, end_of_day: boo
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
-    day = parse_date(raw) if len(raw) == 10 else None
-    if day is not None:
-        moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
-        return moment
-    try:
-        instant = parse_datetime(raw)
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        raise ValidationError({name: ["A date (YYYY-MM-DD) or a date-time with a UTC offset."]})
-    return instant
+    if len(raw) == 10:
+        day = date_param(raw, name)
+        return datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
+    return aware_datetime_param(raw, name)
 
 
 def _zone_of_filter(request: Request) -> ZoneInfo:
@@ -182,10 +175,7 @@ class AvailabilityExceptionViewSet(ClinicScopedViewSet):
         for name, lookup in (("date_from", "date__gte"), ("date_to", "date__lte")):
             raw = request.query_params.get(name)
             if raw:
-                day = parse_date(raw) if len(raw) == 10 else None
-                if day is None:
-                    raise ValidationError({name: ["A date (YYYY-MM-DD)."]})
-                queryset = queryset.filter(**{lookup: day})
+                queryset = queryset.filter(**{lookup: date_param(raw, name)})
         page = self.paginate_queryset(queryset.order_by("date", "start_time", "id"))
         return self.get_paginated_response(AvailabilityExceptionOutput(page, many=True).data)
 
