@@ -61,6 +61,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
         "override_availability": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
     },
+    # The legacy appointment ``notes`` field (may hold clinical content): the roles that read
+    # clinical notes. Front-desk remarks live in ``front_desk_note`` (appointments).
+    "appointment_notes": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+    },
     "availability": {
         READ: ALL_ROLES,
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),

@@ -129,7 +129,13 @@ class Appointment(BaseModel):
     end = models.DateTimeField()
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     reason = models.CharField(max_length=500, blank=True, help_text="Reason for the visit")
+    # Legacy: front-desk remarks and clinical content in one field. Readable for one release by
+    # the roles that read clinical notes only; new remarks go to front_desk_note, clinical
+    # content to the visit (apps.visits). Dropped in the release after (docs/decisions.md).
     notes = models.TextField(blank=True, max_length=2000)
+    front_desk_note = models.CharField(
+        max_length=500, blank=True, default="", help_text="A remark for the front desk (no clinical content)"
+    )
     cancellation_reason = models.CharField(max_length=500, blank=True)
     outside_availability = models.BooleanField(default=False, help_text="Booked with an availability override")
     # Bumped on every change a calendar must pick up (iCalendar SEQUENCE).
@@ -169,13 +175,17 @@ class SchedulingSettings(BaseModel):
     reminder_window_hours = models.PositiveSmallIntegerField(
         default=24, help_text="Remind patients of appointments starting within this many hours"
     )
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="Patients may check in from this many minutes before the start"
+    )
 
     class Meta:
         verbose_name_plural = "scheduling settings"
         constraints = [
             models.CheckConstraint(
                 condition=Q(reminder_window_hours__gte=1, reminder_window_hours__lte=168), name="sched_window_range"
-            )
+            ),
+            models.CheckConstraint(condition=Q(check_in_opens_minutes__lte=1440), name="sched_check_in_opens_range"),
         ]
 
     def __str__(self) -> str:

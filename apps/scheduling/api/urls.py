@@ -1,9 +1,11 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.scheduling.api.views import (
     AppointmentViewSet,
     AvailabilityExceptionViewSet,
     AvailabilityViewSet,
+    PractitionerViewSet,
     ReminderPreferenceViewSet,
     SlotViewSet,
 )
@@ -15,4 +17,9 @@ router.register("slots", SlotViewSet, basename="slot")
 router.register("appointments", AppointmentViewSet, basename="appointment")
 router.register("reminder-preferences", ReminderPreferenceViewSet, basename="reminder-preference")
 
-urlpatterns = router.urls
+practitioners = PractitionerViewSet.as_view({"get": "list"})
+
+urlpatterns = [
+    *router.urls,
+    path("clinics/<uuid:clinic_pk>/practitioners/", practitioners, name="clinic-practitioners"),
+]

@@ -1,0 +1,15 @@
+"""Scheduling API views, one module per job."""
+
+from apps.scheduling.api.views.appointments import AppointmentViewSet
+from apps.scheduling.api.views.availability import AvailabilityExceptionViewSet, AvailabilityViewSet, SlotViewSet
+from apps.scheduling.api.views.front_desk import PractitionerViewSet
+from apps.scheduling.api.views.preferences import ReminderPreferenceViewSet
+
+__all__ = [
+    "AppointmentViewSet",
+    "AvailabilityExceptionViewSet",
+    "AvailabilityViewSet",
+    "PractitionerViewSet",
+    "ReminderPreferenceViewSet",
+    "SlotViewSet",
+]
