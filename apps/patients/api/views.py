@@ -30,7 +30,14 @@ from apps.patients.models import ExportStatus, Patient, PatientExport
 
 LIST_PARAMETERS = [
     OpenApiParameter("clinic", OpenApiTypes.UUID),
-    OpenApiParameter("search", str, description="Name (typos allowed), phone, MRN or ISO date of birth"),
+    OpenApiParameter(
+        "search",
+        str,
+        description=(
+            "Name, typos allowed (PostgreSQL: trigram similarity; SQLite: word-level typo scoring over at most "
+            "20,000 names), a phone number (tried before the MRN), an MRN, or an ISO date of birth"
+        ),
+    ),
     OpenApiParameter("include_archived", bool),
 ]
 DUPLICATE_RESPONSE = OpenApiResponse(DuplicateErrorOutput, description="possible_duplicate, with the candidates")
