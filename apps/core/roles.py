@@ -67,6 +67,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
     },
+    # Secret calendar subscription URLs: a practitioner manages their own, managers anyone's.
+    "calendar_feeds": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        "write_others": MANAGERS,
+    },
     "availability": {
         READ: ALL_ROLES,
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),

@@ -253,3 +253,33 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.channel} for {self.appointment_id} ({self.status})"
+
+
+class CalendarFeed(BaseModel):
+    """A secret, revocable subscription URL to one practitioner's appointments in one clinic.
+
+    Calendar apps send no headers, so the token is in the URL; only its
+    SHA-256 is stored (a database leak does not leak live URLs). At most one
+    live feed per practitioner and clinic: issuing again rotates it.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "practitioner"], name="sched_feed_clinic_pract")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "practitioner"], condition=Q(revoked_at__isnull=True), name="sched_feed_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.practitioner_id} ({'revoked' if self.revoked_at else 'live'})"

@@ -5,6 +5,8 @@ from apps.scheduling.api.views import (
     AppointmentViewSet,
     AvailabilityExceptionViewSet,
     AvailabilityViewSet,
+    CalendarFeedIcsView,
+    CalendarFeedViewSet,
     PractitionerViewSet,
     ReminderPreferenceViewSet,
     SlotViewSet,
@@ -15,6 +17,7 @@ router.register("availability", AvailabilityViewSet, basename="availability")
 router.register("availability-exceptions", AvailabilityExceptionViewSet, basename="availability-exception")
 router.register("slots", SlotViewSet, basename="slot")
 router.register("appointments", AppointmentViewSet, basename="appointment")
+router.register("calendar-feeds", CalendarFeedViewSet, basename="calendar-feed")
 router.register("reminder-preferences", ReminderPreferenceViewSet, basename="reminder-preference")
 
 practitioners = PractitionerViewSet.as_view({"get": "list"})
@@ -22,4 +25,5 @@ practitioners = PractitionerViewSet.as_view({"get": "list"})
 urlpatterns = [
     *router.urls,
     path("clinics/<uuid:clinic_pk>/practitioners/", practitioners, name="clinic-practitioners"),
+    path("feeds/<str:token>.ics", CalendarFeedIcsView.as_view(), name="calendar-feed-ics"),
 ]

@@ -2,6 +2,7 @@
 
 from apps.scheduling.api.views.appointments import AppointmentViewSet
 from apps.scheduling.api.views.availability import AvailabilityExceptionViewSet, AvailabilityViewSet, SlotViewSet
+from apps.scheduling.api.views.feeds import CalendarFeedIcsView, CalendarFeedViewSet
 from apps.scheduling.api.views.front_desk import PractitionerViewSet
 from apps.scheduling.api.views.preferences import ReminderPreferenceViewSet
 
@@ -9,6 +10,8 @@ __all__ = [
     "AppointmentViewSet",
     "AvailabilityExceptionViewSet",
     "AvailabilityViewSet",
+    "CalendarFeedIcsView",
+    "CalendarFeedViewSet",
     "PractitionerViewSet",
     "ReminderPreferenceViewSet",
     "SlotViewSet",
