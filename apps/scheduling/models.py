@@ -117,6 +117,33 @@ PRACTITIONER_OVERLAP_CONSTRAINT = "sched_appt_practitioner_no_overlap"
 PATIENT_OVERLAP_CONSTRAINT = "sched_appt_patient_no_overlap"
 
 
+class AppointmentSeries(BaseModel):
+    """A recurring booking (an RRULE subset, apps.scheduling.recurrence); each occurrence is a real Appointment.
+
+    The rule and the local wall-clock time are kept so the series can be read
+    back and shown in feeds; the occurrences themselves are the truth.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rrule = models.CharField(max_length=200, help_text="Normal form, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10")
+    first_start = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["first_start", "id"]
+        verbose_name_plural = "appointment series"
+        indexes = [models.Index(fields=["clinic", "first_start"], name="sched_series_clinic_start")]
+
+    def __str__(self) -> str:
+        return f"series {self.pk} ({self.rrule})"
+
+
 class Appointment(BaseModel):
     """A patient's visit with a practitioner in a clinic, from ``start`` to ``end`` (UTC, end exclusive)."""
 
@@ -140,6 +167,10 @@ class Appointment(BaseModel):
     outside_availability = models.BooleanField(default=False, help_text="Booked with an availability override")
     # Bumped on every change a calendar must pick up (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    # Indexed by a concurrent partial index (migration 0007), not by the field: the table is large.
+    series = models.ForeignKey(
+        AppointmentSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences", db_index=False
+    )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -159,6 +190,7 @@ class Appointment(BaseModel):
             models.Index(fields=["patient", "start"], name="sched_appt_patient_start"),
             # The reminder scan: booked appointments starting soon.
             models.Index(fields=["start"], condition=Q(status="booked"), name="sched_appt_booked_start"),
+            models.Index(fields=["series", "start"], condition=Q(series__isnull=False), name="sched_appt_series_start"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="sched_appt_start_before_end"),

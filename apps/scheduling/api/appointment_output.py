@@ -31,6 +31,7 @@ APPOINTMENT_COLUMNS = (
     "patient__mrn",
     "practitioner_id",
     "practitioner__full_name",
+    "series_id",
     "start",
     "end",
     "status",
@@ -85,6 +86,7 @@ def render_appointment(row: Mapping[str, Any], *, clinical_clinic_ids: Collectio
             "id": str(row["practitioner_id"]),
             "name": practitioner_display_name(row["practitioner__full_name"], row["practitioner_id"]),
         },
+        "series": str(row["series_id"]) if row["series_id"] else None,
         "status": row["status"],
         "reason": row["reason"],
         "front_desk_note": row["front_desk_note"],
@@ -118,6 +120,7 @@ class AppointmentOutput(serializers.Serializer):
     time_zone = serializers.CharField(help_text="The clinic's IANA zone; every instant carries its offset")
     patient = PatientRef()
     practitioner = PractitionerRef()
+    series = serializers.UUIDField(allow_null=True, help_text="The series this is an occurrence of, if any")
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     status = serializers.CharField()

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.scheduling.api.views import (
+    AppointmentSeriesViewSet,
     AppointmentViewSet,
     AvailabilityExceptionViewSet,
     AvailabilityViewSet,
@@ -18,6 +19,7 @@ router.register("availability-exceptions", AvailabilityExceptionViewSet, basenam
 router.register("slots", SlotViewSet, basename="slot")
 router.register("appointments", AppointmentViewSet, basename="appointment")
 router.register("calendar-feeds", CalendarFeedViewSet, basename="calendar-feed")
+router.register("appointment-series", AppointmentSeriesViewSet, basename="appointment-series")
 router.register("reminder-preferences", ReminderPreferenceViewSet, basename="reminder-preference")
 
 practitioners = PractitionerViewSet.as_view({"get": "list"})

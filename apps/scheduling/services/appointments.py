@@ -141,7 +141,7 @@ def _require_clinical_notes(role: Role) -> None:
         )
 
 
-def _slot_length_at(*, clinic: Clinic, practitioner_id: Any, start: datetime) -> timedelta:
+def slot_length_at(*, clinic: Clinic, practitioner_id: Any, start: datetime) -> timedelta:
     """The slot length of the practitioner's window holding ``start``; a 400 on ``end`` if none does."""
     day = start.astimezone(ZoneInfo(clinic.time_zone)).date()
     plan = selectors.day_plan_of(clinic=clinic, practitioner_id=practitioner_id, day=day)
@@ -185,7 +185,7 @@ def appointment_book(
     if notes:
         _require_clinical_notes(role)
     if end is None:
-        end = start + _slot_length_at(clinic=clinic, practitioner_id=practitioner_id, start=start)
+        end = start + slot_length_at(clinic=clinic, practitioner_id=practitioner_id, start=start)
     interval = _validate_times(start, end)
     outside = _check_availability(
         role=role,

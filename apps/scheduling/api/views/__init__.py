@@ -5,8 +5,10 @@ from apps.scheduling.api.views.availability import AvailabilityExceptionViewSet,
 from apps.scheduling.api.views.feeds import CalendarFeedIcsView, CalendarFeedViewSet
 from apps.scheduling.api.views.front_desk import PractitionerViewSet
 from apps.scheduling.api.views.preferences import ReminderPreferenceViewSet
+from apps.scheduling.api.views.series import AppointmentSeriesViewSet
 
 __all__ = [
+    "AppointmentSeriesViewSet",
     "AppointmentViewSet",
     "AvailabilityExceptionViewSet",
     "AvailabilityViewSet",

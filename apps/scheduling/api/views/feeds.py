@@ -5,6 +5,7 @@ token in the path is the credential. It is read-only, audited on every read,
 and stops working the moment it is rotated or revoked.
 """
 
+import re
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -37,6 +38,8 @@ from apps.scheduling.services import feeds as feed_services
 # What a subscription shows: a month back, half a year ahead (calendar apps poll it).
 FEED_DAYS_BACK = 30
 FEED_DAYS_AHEAD = 180
+# secrets.token_urlsafe(32): 43 URL-safe characters.
+URL_KEY_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 
 
 class CalendarFeedInput(StrictInputSerializer):
@@ -127,13 +130,18 @@ class CalendarFeedIcsView(APIView):
 
     @extend_schema(
         auth=[],
+        parameters=[
+            OpenApiParameter("token", str, OpenApiParameter.PATH, pattern=URL_KEY_PATTERN, description="The secret")
+        ],
         responses={
             (200, "text/calendar"): OpenApiTypes.STR,
             404: OpenApiResponse(description="Unknown, rotated or revoked feed"),
         },
     )
     def get(self, request: Request, token: str) -> HttpResponse:
-        feed = selectors.live_feed_by_token(token_hash=feed_services.feed_token_hash(token))
+        feed = None
+        if re.fullmatch(URL_KEY_PATTERN, token):
+            feed = selectors.live_feed_by_token(token_hash=feed_services.feed_token_hash(token))
         if feed is None:
             raise NotFoundError("No such calendar feed.")
         now = timezone.now()
