@@ -138,7 +138,7 @@ def occurrences(rule: Rule, *, first_start: datetime, zone: ZoneInfo) -> list[da
     else:
         assert rule.until is not None
         kwargs["until"] = datetime.combine(rule.until, time.max)
-    expanded = rrule.rrule(FREQUENCIES[rule.freq], **kwargs)  # type: ignore[arg-type]
+    expanded = rrule.rrule(FREQUENCIES[rule.freq], **kwargs)
     starts: list[datetime] = []
     for naive in expanded:
         if len(starts) == MAX_OCCURRENCES:

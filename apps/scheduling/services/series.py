@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -119,8 +119,13 @@ def _check_duration(duration: timedelta) -> None:
         )
 
 
-def _is_exclusion_violation(exc: IntegrityError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION
+# Two series racing for each other's slots can deadlock inside PostgreSQL; the
+# one it aborts lost the race, exactly as if the constraint had refused it.
+DEADLOCK_DETECTED = "40P01"
+
+
+def _lost_race(exc: DatabaseError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED)
 
 
 def _audit(actor: User, series: AppointmentSeries, action: str, changes: dict[str, Any]) -> None:
@@ -196,8 +201,8 @@ def appointment_series_book(
     try:
         with transaction.atomic():
             Appointment.objects.bulk_create(rows)
-    except IntegrityError as exc:
-        if not _is_exclusion_violation(exc):
+    except DatabaseError as exc:
+        if not _lost_race(exc):
             raise
         # A concurrent booking won a slot after our check: name every occurrence now taken.
         raise _refuse(occurrence_conflicts(**check) or [{"start": "", "end": "", "reason": "slot_taken"}]) from None
@@ -292,8 +297,8 @@ def appointment_series_move(
                 occurrence.sequence += 1
                 occurrence.updated_by = actor
                 occurrence.save(update_fields=["start", "end", "sequence", "updated_by", "updated_at"])
-    except IntegrityError as exc:
-        if not _is_exclusion_violation(exc):
+    except DatabaseError as exc:
+        if not _lost_race(exc):
             raise
         raise _refuse([{"start": "", "end": "", "reason": "slot_taken"}]) from None
     _audit(actor, series, "appointment_series.move", {"appointments": [str(t.pk) for t in targets]})
