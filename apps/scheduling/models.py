@@ -160,8 +160,13 @@ class Appointment(BaseModel):
     # the roles that read clinical notes only; new remarks go to front_desk_note, clinical
     # content to the visit (apps.visits). Dropped in the release after (docs/decisions.md).
     notes = models.TextField(blank=True, max_length=2000)
+    # db_default: the previous release inserts rows without this column (zero-downtime deploys).
     front_desk_note = models.CharField(
-        max_length=500, blank=True, default="", help_text="A remark for the front desk (no clinical content)"
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="A remark for the front desk (no clinical content)",
     )
     cancellation_reason = models.CharField(max_length=500, blank=True)
     outside_availability = models.BooleanField(default=False, help_text="Booked with an availability override")
@@ -208,7 +213,7 @@ class SchedulingSettings(BaseModel):
         default=24, help_text="Remind patients of appointments starting within this many hours"
     )
     check_in_opens_minutes = models.PositiveSmallIntegerField(
-        default=120, help_text="Patients may check in from this many minutes before the start"
+        default=120, db_default=120, help_text="Patients may check in from this many minutes before the start"
     )
 
     class Meta:

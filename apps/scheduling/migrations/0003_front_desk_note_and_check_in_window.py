@@ -14,12 +14,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='appointment',
             name='front_desk_note',
-            field=models.CharField(blank=True, default='', help_text='A remark for the front desk (no clinical content)', max_length=500),
+            field=models.CharField(blank=True, default='', db_default='', help_text='A remark for the front desk (no clinical content)', max_length=500),
         ),
         migrations.AddField(
             model_name='schedulingsettings',
             name='check_in_opens_minutes',
-            field=models.PositiveSmallIntegerField(default=120, help_text='Patients may check in from this many minutes before the start'),
+            field=models.PositiveSmallIntegerField(default=120, db_default=120, help_text='Patients may check in from this many minutes before the start'),
         ),
         migrations.AddConstraint(
             model_name='schedulingsettings',
