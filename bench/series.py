@@ -73,7 +73,8 @@ def measure(name: str, ids: dict[str, list[str]], requests: int, last_loaded_day
         start = datetime.combine(monday + timedelta(days=weekday), clock(8), tzinfo=zone) + timedelta(minutes=30 * slot)
         return {
             "clinic": str(clinic.pk),
-            "patient": patients[n % len(patients)],
+            # At one local time a patient sees one practitioner: the practitioner's index picks the patient.
+            "patient": patients[practitioners.index(practitioner)],
             "practitioner": practitioner,
             "start": start.isoformat(),
             "rrule": f"FREQ=WEEKLY;COUNT={OCCURRENCES}",
