@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.billing import idempotency, payments, reports, selectors, services
 from apps.billing.api.serializers import (
     AgingQuery,
@@ -32,6 +32,7 @@ from apps.billing.api.serializers import (
     ServiceOutput,
     ServiceUpdateInput,
 )
+from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, Payment, Service
 from apps.clinics.models import Clinic
 from apps.core.roles import CREATE, READ
@@ -283,13 +284,7 @@ class InvoiceViewSet(ClinicScopedViewSet):
         from apps.billing.pdf import invoice_pdf
 
         content = invoice_pdf(invoice)
-        audit_record(
-            actor_id=request_user(request).pk,
-            clinic_id=invoice.clinic_id,
-            action="invoice.pdf",
-            resource_type="invoice",
-            resource_id=invoice.pk,
-        )
+        audit_record(actor=request_user(request), obj=invoice, event=BillingEvent.INVOICE_PDF)
         response = HttpResponse(content, content_type="application/pdf")
         name = invoice.number or f"draft-{invoice.pk}"
         response["Content-Disposition"] = f'inline; filename="invoice-{name}.pdf"'

@@ -324,7 +324,7 @@ def test_a_failed_issue_gives_its_number_back(clinic, monkeypatch):
     def broken_audit(*args, **kwargs):
         raise RuntimeError("audit store down")
 
-    monkeypatch.setattr(services, "_audit", broken_audit)
+    monkeypatch.setattr(services, "audit_record", broken_audit)
     with pytest.raises(RuntimeError):
         invoice_issue(actor=clinic.staff[Role.BILLING], invoice=invoice)
     monkeypatch.undo()
