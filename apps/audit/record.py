@@ -95,7 +95,7 @@ def audit_record_reads(
     model: type[models.Model],
     rows: Iterable[models.Model | Mapping[str, Any]],
     clinic_ids: Iterable[Any] = (),
-    query: Mapping[str, str] | None = None,
+    query: Mapping[str, Any] | None = None,
     related: Mapping[str, str] | None = None,
 ) -> None:
     """Record a read of many rows: one event per clinic, with the ids it returned, in one bulk insert.
