@@ -91,7 +91,7 @@ breaker = _Breaker()
 
 
 def breaker_seconds() -> float:
-    return float(getattr(settings, "THROTTLE_BREAKER_SECONDS", 5.0))
+    return float(settings.THROTTLE_BREAKER_SECONDS)
 
 
 def _redis_client() -> Any:
