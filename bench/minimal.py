@@ -121,7 +121,6 @@ def _page(items: list[Any], page_size: int, url: str) -> dict[str, Any]:
 
 def shape(endpoint: str, results: list[Rows], query: dict[str, str], url: str) -> Any:
     """The JSON body for ``endpoint`` from the rows of each statement (in order)."""
-    selects = [rows for rows in results if rows]
     if endpoint == "health":
         return {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
     if endpoint == "me":
@@ -152,7 +151,8 @@ def shape(endpoint: str, results: list[Rows], query: dict[str, str], url: str) -
     if endpoint == "patient_detail":
         return _patient(next(rows for rows in results if rows and "mrn" in rows[0])[0])
     if endpoint == "appointments_week":
-        rows = selects[-1]
+        # the appointments' rows, not the last statement's: the audit insert (RETURNING id) comes after them
+        rows = next((rows for rows in results if rows and "practitioner_id" in rows[0]), [])
         names = [
             "status",
             "reason",

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from apps.accounts.models import User, normalize_email
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
+from apps.clinics.events import ClinicEvent
 from apps.clinics.models import Clinic, ClinicCounter, Membership
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role
@@ -49,9 +50,7 @@ def clinic_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> C
     clinic = Clinic(name=name, slug=slug or _unique_slug(name), **fields)
     _save_clinic(clinic)
     Membership.objects.create(user=actor, clinic=clinic, role=Role.OWNER)
-    audit_record(
-        actor_id=actor.pk, clinic_id=clinic.pk, action="clinic.create", resource_type="clinic", resource_id=clinic.pk
-    )
+    audit_record(actor=actor, obj=clinic, event=ClinicEvent.CREATE)
     return clinic
 
 
@@ -64,11 +63,9 @@ def clinic_update(*, actor: User, clinic: Clinic, **changes: Any) -> Clinic:
     if changed:
         _save_clinic(clinic)
         audit_record(
-            actor_id=actor.pk,
-            clinic_id=clinic.pk,
-            action="clinic.update",
-            resource_type="clinic",
-            resource_id=clinic.pk,
+            actor=actor,
+            obj=clinic,
+            event=ClinicEvent.UPDATE,
             changes={name: str(value) for name, value in changed.items()},
         )
     return clinic
@@ -109,11 +106,9 @@ def membership_add(
         raise ConflictError("This user is already a member of the clinic.", code="already_member")
     membership = Membership.objects.create(user=user, clinic_id=clinic_id, role=role)
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=clinic_id,
-        action="membership.add",
-        resource_type="membership",
-        resource_id=membership.pk,
+        actor=actor,
+        obj=membership,
+        event=ClinicEvent.MEMBERSHIP_ADD,
         changes={"user": str(user.pk), "role": role},
     )
     return membership
@@ -133,11 +128,9 @@ def membership_change_role(*, actor: User, actor_role: Role, membership: Members
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=membership.clinic_id,
-        action="membership.change_role",
-        resource_type="membership",
-        resource_id=membership.pk,
+        actor=actor,
+        obj=membership,
+        event=ClinicEvent.MEMBERSHIP_CHANGE_ROLE,
         changes={"user": str(membership.user_id), "role": {"from": previous, "to": role}},
     )
     return membership
@@ -152,13 +145,11 @@ def membership_remove(*, actor: User, actor_role: Role | None, membership: Membe
         _require_may_manage(actor_role, membership.role)
     if membership.role == Role.OWNER and _other_owners(membership) == 0:
         raise ConflictError("The last owner cannot leave or be removed.", code="last_owner")
-    action = "membership.leave" if membership.user_id == actor.pk else "membership.remove"
+    event = ClinicEvent.MEMBERSHIP_LEAVE if membership.user_id == actor.pk else ClinicEvent.MEMBERSHIP_REMOVE
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=membership.clinic_id,
-        action=action,
-        resource_type="membership",
-        resource_id=membership.pk,
+        actor=actor,
+        obj=membership,
+        event=event,
         changes={"user": str(membership.user_id), "role": membership.role},
     )
     membership.delete()

@@ -37,6 +37,11 @@ def clinic_roles(user: Any) -> dict[uuid.UUID, Role]:
     return cached
 
 
+def remember_clinic_roles(user: Any, roles: dict[uuid.UUID, Role]) -> None:
+    """Seed the per-request cache that ``clinic_roles`` reads (authentication loads the user and roles at once)."""
+    setattr(user, _ROLES_ATTR, roles)
+
+
 def forget_roles(user: Any) -> None:
     """Drop the cached roles after a membership change made in this request."""
     if hasattr(user, _ROLES_ATTR):

@@ -4,14 +4,16 @@ import csv
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
+from apps.core.errors import ConflictError
+from apps.patients.events import PatientEvent
 from apps.patients.fhir import patient_resource
 from apps.patients.models import DEMOGRAPHIC_FIELDS, ExportFormat, ExportStatus, Patient, PatientExport
 
@@ -41,14 +43,7 @@ def patient_export_request(*, actor: User, clinic_id: Any, export_format: str) -
     from apps.patients.tasks import run_patient_export
 
     export = PatientExport.objects.create(clinic_id=clinic_id, requested_by=actor, format=export_format)
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=clinic_id,
-        action="patient.export_request",
-        resource_type="patient_export",
-        resource_id=export.pk,
-        changes={"format": export_format},
-    )
+    audit_record(actor=actor, obj=export, event=PatientEvent.EXPORT_REQUEST, changes={"format": export_format})
     transaction.on_commit(lambda: run_patient_export.delay(str(export.pk)))
     return export
 
@@ -87,14 +82,33 @@ def patient_export_run(*, export_id: str) -> PatientExport | None:
         export.finished_at = timezone.now()
         export.save(update_fields=["status", "row_count", "finished_at", "updated_at"])
         audit_record(
-            actor_id=export.requested_by_id,
-            clinic_id=export.clinic_id,
-            action="patient.export",
-            resource_type="patient_export",
-            resource_id=export.pk,
+            actor=export.requested_by,
+            obj=export,
+            event=PatientEvent.EXPORT,
             changes={"format": export.format, "rows": rows},
         )
     return export
+
+
+def patient_export_open(*, actor: User, export: PatientExport) -> BinaryIO:
+    """Open a finished export's file for its requester, and record the download.
+
+    The event is the disclosure: the file holds every patient of the clinic.
+    """
+    if export.status != ExportStatus.DONE:
+        raise ConflictError("The export is not ready.", code="export_not_ready")
+    handle = open(export_path(export), "rb")  # noqa: SIM115 - the FileResponse closes it
+    try:
+        audit_record(
+            actor=actor,
+            obj=export,
+            event=PatientEvent.EXPORT_DOWNLOAD,
+            changes={"format": export.format, "rows": export.row_count},
+        )
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def patient_export_fail(*, export_id: str, error: Exception) -> None:

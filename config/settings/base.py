@@ -100,6 +100,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = config("REDIS_URL", default="")
 # Short timeouts: redis-py's default 5 s would stall every request when Redis hangs.
 REDIS_SOCKET_TIMEOUT = config("REDIS_SOCKET_TIMEOUT", default=0.5, cast=float)
+# After a Redis failure, throttles skip Redis (and allow) this long: one timeout, not one per request.
+THROTTLE_BREAKER_SECONDS = config("THROTTLE_BREAKER_SECONDS", default=5.0, cast=float)
 if REDIS_URL:
     CACHES = {
         "default": {

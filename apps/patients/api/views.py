@@ -12,8 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.audit.denied import DeniedAccessAudited
+from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
-from apps.core.errors import ConflictError, ForbiddenError
+from apps.core.errors import ForbiddenError
 from apps.core.roles import ARCHIVE, READ
 from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with, clinic_roles, parse_uuid_param
 from apps.patients import exports, selectors, services
@@ -26,7 +28,8 @@ from apps.patients.api.serializers import (
     PatientOutput,
     PatientUpdateInput,
 )
-from apps.patients.models import ExportStatus, Patient, PatientExport
+from apps.patients.events import PatientEvent
+from apps.patients.models import Patient, PatientExport
 
 LIST_PARAMETERS = [
     OpenApiParameter("clinic", OpenApiTypes.UUID),
@@ -44,8 +47,9 @@ def searched_clinic_ids(request: Request, resource: str) -> list[Any]:
     return clinic_ids_with(request.user, resource, READ)
 
 
-class PatientViewSet(ClinicScopedViewSet):
+class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     resource = "patients"
+    denied_event, denied_model = PatientEvent.ACCESS_DENIED, Patient
     action_permissions = {"destroy": ARCHIVE, "fhir": READ}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     serializer_class = PatientOutput
@@ -81,19 +85,18 @@ class PatientViewSet(ClinicScopedViewSet):
             for key in ("clinic", "search", "include_archived", "page")
             if key in request.query_params
         }
-        services.patient_reads_audit(
+        audit_record_reads(
             actor=user,
-            action="patient.search" if text else "patient.list",
+            event=PatientEvent.SEARCH if text else PatientEvent.LIST,
+            model=Patient,
+            rows=page,
             clinic_ids=searched_clinic_ids(request, self.resource),
-            patients=page,
             query=query,
         )
         return self.get_paginated_response(PatientOutput(page, many=True).data)
 
     def _read(self, patient: Patient) -> None:
-        services.patient_reads_audit(
-            actor=request_user(self.request), action="patient.read", clinic_ids=[patient.clinic_id], patients=[patient]
-        )
+        audit_record(actor=request_user(self.request), obj=patient, event=PatientEvent.READ)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         patient = self.get_object()
@@ -150,9 +153,10 @@ class PatientViewSet(ClinicScopedViewSet):
         return Response(patient_resource(patient), content_type="application/fhir+json")
 
 
-class PatientExportViewSet(ClinicScopedViewSet):
+class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     """Exports of a clinic's patients; each is visible and downloadable by its requester only."""
 
+    denied_event, denied_model = PatientEvent.ACCESS_DENIED, PatientExport
     resource = "patients"
     scope_action = "export"
     action_permissions = {"list": "export", "retrieve": "export", "create": "export", "download": "export"}
@@ -193,11 +197,9 @@ class PatientExportViewSet(ClinicScopedViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> FileResponse:
         export = self.get_object()
-        if export.status != ExportStatus.DONE:
-            raise ConflictError("The export is not ready.", code="export_not_ready")
         content_type = "text/csv" if export.format == "csv" else "application/fhir+ndjson"
         return FileResponse(
-            open(exports.export_path(export), "rb"),
+            exports.patient_export_open(actor=request_user(request), export=export),
             as_attachment=True,
             filename=f"patients-{export.clinic_id}.{export.file_name.rsplit('.', 1)[-1]}",
             content_type=content_type,

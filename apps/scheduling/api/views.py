@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
 from apps.core.dates import aware_datetime_param, date_param
 from apps.core.roles import READ, WRITE, Role
@@ -39,6 +40,7 @@ from apps.scheduling.api.serializers import (
     SlotListOutput,
     SlotQuery,
 )
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import Appointment, Availability, AvailabilityException, ReminderPreference
 
 # The calendar feed covers at most this long a span per request.
@@ -292,11 +294,26 @@ class AppointmentViewSet(ClinicScopedViewSet):
         responses=AppointmentOutput(many=True),
     )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS))
+        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS)) or []
+        audit_record_reads(
+            actor=request_user(request),
+            event=SchedulingEvent.APPOINTMENT_LIST,
+            model=Appointment,
+            rows=page,
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
         return self.get_paginated_response(AppointmentOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(AppointmentOutput(self.get_object()).data)
+        appointment = self.get_object()
+        audit_record(
+            actor=request_user(request),
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_READ,
+            changes={"patient": str(appointment.patient_id)},
+        )
+        return Response(AppointmentOutput(appointment).data)
 
     @extend_schema(request=AppointmentCreateInput, responses={201: AppointmentOutput, 409: OpenApiResponse()})
     def create(self, request: Request) -> Response:
@@ -403,6 +420,14 @@ class AppointmentViewSet(ClinicScopedViewSet):
             start_before=start_before,
         )
         text = ical.appointments_calendar(appointments, name="ClinicOps appointments", host=request.get_host())
+        audit_record_reads(  # the feed carries MRNs and times
+            actor=user,
+            event=SchedulingEvent.APPOINTMENT_CALENDAR,
+            model=Appointment,
+            rows=appointments,  # evaluated once, by the feed above
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
         response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="appointments.ics"'
         return response
