@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
 from apps.core.roles import READ, WRITE, Role
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_param, require_role
+from apps.core.tenancy import clinic_roles, parse_uuid_param, require_role
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.models import Patient
 from apps.scheduling import ical, selectors, services
 from apps.scheduling.api.serializers import (

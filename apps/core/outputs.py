@@ -1,0 +1,117 @@
+"""One declaration per output shape.
+
+An ``OutputSpec`` lists a resource's fields once (public name, the column or
+attribute it reads, the converter that writes it). Everything else is derived:
+
+* ``spec.columns``: what a list selector fetches with ``values(*spec.columns)``;
+* ``spec.render(row)`` / ``spec.render_many(rows)``: the fast path for
+  ``values()`` rows (no per-field serializer machinery on hot lists);
+* ``spec.render_instance(obj)``: the same for a model instance;
+* ``spec.serializer``: a DRF serializer class for drf-spectacular (and for
+  any code that wants ``Output(obj).data``); its schema fields come from the
+  model's fields, as a ModelSerializer would build them, unless a field
+  declares its own.
+
+So the JSON, the columns and the schema cannot drift apart.
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.db.models import Model
+from rest_framework import serializers
+
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class OutputField:
+    """One field of an output: ``name`` in the JSON, ``column`` read from the row, ``convert`` applied to it.
+
+    ``schema`` is the DRF field that documents it; without one the model field
+    named ``column`` is documented as a ModelSerializer would.
+    """
+
+    name: str
+    column: str
+    convert: Converter | None = None
+    schema: serializers.Field | None = None
+
+
+def field(
+    name: str, convert: Converter | None = None, *, column: str | None = None, schema: serializers.Field | None = None
+) -> OutputField:
+    """Shorthand: ``field("clinic", as_id, column="clinic_id", schema=UUIDField())``."""
+    return OutputField(name=name, column=column or name, convert=convert, schema=schema)
+
+
+def _sourced(schema: serializers.Field, column: str) -> serializers.Field:
+    """A fresh copy of ``schema`` reading ``column`` (DRF copies fields from their init arguments)."""
+    kwargs = {**schema._kwargs}  # type: ignore[attr-defined]
+    if kwargs.get("source") is None and not isinstance(schema, serializers.BaseSerializer):
+        kwargs["source"] = column
+    return type(schema)(*schema._args, **kwargs)  # type: ignore[attr-defined]
+
+
+class OutputSpec:
+    """The declared output of one resource (see the module docstring)."""
+
+    def __init__(self, name: str, *, model: type[Model], fields: Sequence[OutputField]) -> None:
+        names = [f.name for f in fields]
+        assert len(set(names)) == len(names), f"{name}: a field is declared twice"
+        self.name = name
+        self.model = model
+        self.fields = tuple(fields)
+        self.columns: tuple[str, ...] = tuple(dict.fromkeys(f.column for f in fields))
+        self._plan = tuple((f.name, f.column, f.convert) for f in fields)
+
+    def render(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """A ``values(*self.columns)`` row (or any mapping with those keys) as the API writes it."""
+        return {name: row[column] if convert is None else convert(row[column]) for name, column, convert in self._plan}
+
+    def render_many(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        plan = self._plan
+        return [
+            {name: row[column] if convert is None else convert(row[column]) for name, column, convert in plan}
+            for row in rows
+        ]
+
+    def render_instance(self, obj: Any) -> dict[str, Any]:
+        """A model instance (or any object with the columns as attributes), same JSON as ``render``."""
+        return {
+            name: getattr(obj, column) if convert is None else convert(getattr(obj, column))
+            for name, column, convert in self._plan
+        }
+
+    def render_any(self, item: Any) -> dict[str, Any]:
+        return self.render(item) if isinstance(item, Mapping) else self.render_instance(item)
+
+    @cached_property
+    def serializer(self) -> type[serializers.Serializer]:
+        """A serializer class named ``self.name`` that documents (and renders) this output."""
+        spec = self
+        declared = {
+            f.name: f.schema if f.name == f.column else _sourced(f.schema, f.column)
+            for f in self.fields
+            if f.schema is not None
+        }
+        for f in self.fields:
+            assert f.schema is not None or f.name == f.column, f"{self.name}.{f.name}: a renamed field needs a schema"
+
+        def to_representation(self: serializers.Serializer, instance: Any) -> dict[str, Any]:
+            return spec.render_any(instance)
+
+        meta = type("Meta", (), {"model": self.model, "fields": [f.name for f in self.fields], "read_only_fields": []})
+        attrs: dict[str, Any] = {
+            "Meta": meta,
+            "__doc__": f"The {self.model._meta.verbose_name} as the API returns it.",
+            "__module__": self.model.__module__,
+            "to_representation": to_representation,
+            **declared,
+        }
+        return type(self.name, (serializers.ModelSerializer,), attrs)
+
+    def __repr__(self) -> str:
+        return f"OutputSpec({self.name!r}, {len(self.fields)} fields)"

@@ -1,0 +1,70 @@
+"""Declared outputs (apps.core.outputs): rows, instances and DRF's own rendering agree, for every spec."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from rest_framework import serializers
+
+from apps.core import converters
+from apps.core.outputs import OutputSpec, field
+from apps.patients.models import Patient
+from apps.patients.outputs import PATIENT_OUTPUT
+from apps.patients.tests.factories import PatientFactory
+
+SPECS = [PATIENT_OUTPUT]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)
+def test_a_values_row_an_instance_and_drf_write_the_same_json(spec, clinic):
+    patient = PatientFactory(
+        clinic=clinic,
+        given_name="José",
+        family_name="García",
+        email="jose@example.test",
+        phone="+4930123456",
+        city="Berlin",
+        active=False,
+        archived_at=datetime.now(UTC),
+    )
+    patient.refresh_from_db()
+    # What DRF's per-field machinery writes from the schema serializer: the converters must agree.
+    expected = serializers.ModelSerializer.to_representation(spec.serializer(), patient)
+    row = Patient.objects.filter(pk=patient.pk).values(*spec.columns).get()
+    assert spec.render(row) == expected
+    assert spec.render_instance(patient) == expected
+    assert spec.render_many([row]) == [expected]
+    assert spec.serializer(patient).data == expected
+    assert list(expected) == [f.name for f in spec.fields]  # the declared order is the JSON's
+
+
+def test_the_schema_serializer_documents_every_declared_field_and_only_those():
+    fields = PATIENT_OUTPUT.serializer().fields
+    assert list(fields) == [f.name for f in PATIENT_OUTPUT.fields]
+    assert fields["clinic"].source == "clinic_id"
+    assert PATIENT_OUTPUT.serializer.__name__ == "PatientOutput"
+    assert "clinic_id" in PATIENT_OUTPUT.columns
+    assert "clinic" not in PATIENT_OUTPUT.columns
+
+
+def test_a_field_declared_twice_or_renamed_without_a_schema_is_refused():
+    with pytest.raises(AssertionError):
+        OutputSpec("Twice", model=Patient, fields=[field("mrn"), field("mrn")])
+    renamed = OutputSpec("Renamed", model=Patient, fields=[field("number", column="mrn")])
+    with pytest.raises(AssertionError):
+        _ = renamed.serializer
+
+
+def test_converters_write_what_drf_writes():
+    instant = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    assert converters.as_instant(instant) == serializers.DateTimeField().to_representation(instant)
+    assert converters.as_instant(instant.astimezone(timezone(timedelta(hours=2)))) == "2026-03-01T12:30:00Z"
+    assert converters.as_instant(None) is None
+    assert converters.as_date(date(1980, 1, 2)) == "1980-01-02"
+    assert converters.as_date(None) is None
+    assert converters.as_id(None) is None
+    money = converters.as_decimal(2)
+    assert money(Decimal("3.5")) == serializers.DecimalField(max_digits=10, decimal_places=2).to_representation(
+        Decimal("3.5")
+    )
