@@ -31,13 +31,16 @@ class OutputField:
     """One field of an output: ``name`` in the JSON, ``column`` read from the row, ``convert`` applied to it.
 
     ``schema`` is the DRF field that documents it; without one the model field
-    named ``column`` is documented as a ModelSerializer would.
+    named ``column`` is documented as a ModelSerializer would. A computed
+    field has no column: ``compute(row)`` reads the ``needs`` columns of the row.
     """
 
     name: str
-    column: str
+    column: str | None
     convert: Converter | None = None
     schema: serializers.Field | None = None
+    compute: Callable[[Mapping[str, Any]], Any] | None = None
+    needs: tuple[str, ...] = ()
 
 
 def field(
@@ -55,6 +58,15 @@ def _sourced(schema: serializers.Field, column: str) -> serializers.Field:
     return type(schema)(*schema._args, **kwargs)  # type: ignore[attr-defined]
 
 
+def computed(
+    name: str, compute: Callable[[Mapping[str, Any]], Any], *, needs: Sequence[str], schema: serializers.Field
+) -> OutputField:
+    """A field derived from several columns of the row, e.g. money in the row's currency:
+    ``computed("total", lambda row: money(row["total"], row["currency"]), needs=("total", "currency"), schema=...)``.
+    """
+    return OutputField(name=name, column=None, compute=compute, needs=tuple(needs), schema=schema)
+
+
 class OutputSpec:
     """The declared output of one resource (see the module docstring)."""
 
@@ -64,15 +76,32 @@ class OutputSpec:
         self.name = name
         self.model = model
         self.fields = tuple(fields)
-        self.columns: tuple[str, ...] = tuple(dict.fromkeys(f.column for f in fields))
-        self._plan = tuple((f.name, f.column, f.convert) for f in fields)
+        for f in fields:
+            assert (f.column is None) == (f.compute is not None), f"{name}.{f.name}: a column or a compute, not both"
+            assert f.compute is None or f.schema is not None, f"{name}.{f.name}: a computed field needs a schema"
+        wanted = [column for f in fields for column in ((f.column,) if f.column is not None else f.needs)]
+        self.columns: tuple[str, ...] = tuple(dict.fromkeys(wanted))
+        # The fast plan: (name, column, convert) when every field reads one column.
+        self._plan: tuple[tuple[str, str, Converter | None], ...] | None = None
+        if all(f.column is not None for f in fields):
+            self._plan = tuple((f.name, str(f.column), f.convert) for f in fields)
+
+    def _value(self, f: OutputField, row: Mapping[str, Any]) -> Any:
+        if f.compute is not None:
+            return f.compute(row)
+        value = row[str(f.column)]
+        return value if f.convert is None else f.convert(value)
 
     def render(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """A ``values(*self.columns)`` row (or any mapping with those keys) as the API writes it."""
+        if self._plan is None:
+            return {f.name: self._value(f, row) for f in self.fields}
         return {name: row[column] if convert is None else convert(row[column]) for name, column, convert in self._plan}
 
     def render_many(self, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         plan = self._plan
+        if plan is None:
+            return [self.render(row) for row in rows]
         return [
             {name: row[column] if convert is None else convert(row[column]) for name, column, convert in plan}
             for row in rows
@@ -80,10 +109,7 @@ class OutputSpec:
 
     def render_instance(self, obj: Any) -> dict[str, Any]:
         """A model instance (or any object with the columns as attributes), same JSON as ``render``."""
-        return {
-            name: getattr(obj, column) if convert is None else convert(getattr(obj, column))
-            for name, column, convert in self._plan
-        }
+        return self.render({column: getattr(obj, column) for column in self.columns})
 
     def render_any(self, item: Any) -> dict[str, Any]:
         return self.render(item) if isinstance(item, Mapping) else self.render_instance(item)
@@ -93,12 +119,13 @@ class OutputSpec:
         """A serializer class named ``self.name`` that documents (and renders) this output."""
         spec = self
         declared = {
-            f.name: f.schema if f.name == f.column else _sourced(f.schema, f.column)
+            f.name: f.schema if f.column is None or f.name == f.column else _sourced(f.schema, f.column)
             for f in self.fields
             if f.schema is not None
         }
         for f in self.fields:
             assert f.schema is not None or f.name == f.column, f"{self.name}.{f.name}: a renamed field needs a schema"
+            assert f.compute is None or f.schema is not None
 
         def to_representation(self: serializers.Serializer, instance: Any) -> dict[str, Any]:
             return spec.render_any(instance)

@@ -42,7 +42,11 @@ Output = OutputSpec | type[serializers.BaseSerializer]
 def render(output: Output, rows: Any, *, many: bool, context: Mapping[str, Any] | None = None) -> Any:
     """Rows (or one record) as the declared output writes them; serializers get ``context``."""
     if isinstance(output, OutputSpec):
-        return [output.render_any(row) for row in rows] if many else output.render_any(rows)
+        if not many:
+            return output.render_any(rows)
+        rows = list(rows)
+        # values() rows take the fast path; model instances read the same columns as attributes.
+        return output.render_many(rows) if rows and isinstance(rows[0], Mapping) else list(map(output.render_any, rows))
     return output(rows, many=many, context=context or {}).data
 
 

@@ -7,7 +7,7 @@ import pytest
 from rest_framework import serializers
 
 from apps.core import converters
-from apps.core.outputs import OutputSpec, field
+from apps.core.outputs import OutputSpec, computed, field
 from apps.patients.models import Patient
 from apps.patients.outputs import PATIENT_OUTPUT
 from apps.patients.tests.factories import PatientFactory
@@ -46,6 +46,27 @@ def test_the_schema_serializer_documents_every_declared_field_and_only_those():
     assert PATIENT_OUTPUT.serializer.__name__ == "PatientOutput"
     assert "clinic_id" in PATIENT_OUTPUT.columns
     assert "clinic" not in PATIENT_OUTPUT.columns
+
+
+def test_a_computed_field_reads_several_columns_of_the_row_or_the_instance():
+    spec = OutputSpec(
+        "Labelled",
+        model=Patient,
+        fields=[
+            field("mrn"),
+            computed(
+                "label",
+                lambda row: f"{row['mrn']} ({row['country'] or '-'})",
+                needs=("mrn", "country"),
+                schema=serializers.CharField(),
+            ),
+        ],
+    )
+    assert spec.columns == ("mrn", "country")
+    assert spec.render({"mrn": "P1", "country": "DE"}) == {"mrn": "P1", "label": "P1 (DE)"}
+    assert spec.render_many([{"mrn": "P2", "country": ""}]) == [{"mrn": "P2", "label": "P2 (-)"}]
+    assert spec.render_instance(Patient(mrn="P3", country="US")) == {"mrn": "P3", "label": "P3 (US)"}
+    assert list(spec.serializer().fields) == ["mrn", "label"]
 
 
 def test_a_field_declared_twice_or_renamed_without_a_schema_is_refused():
