@@ -8,17 +8,15 @@ from rest_framework import serializers
 
 from apps.core import converters
 from apps.core.outputs import OutputSpec, computed, field
+from apps.core.roles import Role
 from apps.patients.models import Patient
 from apps.patients.outputs import PATIENT_OUTPUT
 from apps.patients.tests.factories import PatientFactory
+from apps.scheduling.outputs import APPOINTMENT_OUTPUT
 
-SPECS = [PATIENT_OUTPUT]
 
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)
-def test_a_values_row_an_instance_and_drf_write_the_same_json(spec, clinic):
-    patient = PatientFactory(
+def a_patient(clinic):
+    return PatientFactory(
         clinic=clinic,
         given_name="José",
         family_name="García",
@@ -28,14 +26,34 @@ def test_a_values_row_an_instance_and_drf_write_the_same_json(spec, clinic):
         active=False,
         archived_at=datetime.now(UTC),
     )
-    patient.refresh_from_db()
+
+
+def an_appointment(clinic):
+    from apps.scheduling.tests.factories import AppointmentFactory
+
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    practitioner = clinic.staff[Role.PRACTITIONER]
+    return AppointmentFactory(
+        clinic=clinic, practitioner=practitioner, start=start, end=start + timedelta(minutes=30), reason="Check-up"
+    )
+
+
+# Every declared output, with a way to make a record of it: add yours here.
+SPECS = [(PATIENT_OUTPUT, a_patient), (APPOINTMENT_OUTPUT, an_appointment)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("spec", "make"), SPECS, ids=[spec.name for spec, _ in SPECS])
+def test_a_values_row_an_instance_and_drf_write_the_same_json(spec, make, clinic):
+    record = make(clinic)
+    record.refresh_from_db()
     # What DRF's per-field machinery writes from the schema serializer: the converters must agree.
-    expected = serializers.ModelSerializer.to_representation(spec.serializer(), patient)
-    row = Patient.objects.filter(pk=patient.pk).values(*spec.columns).get()
+    expected = serializers.ModelSerializer.to_representation(spec.serializer(), record)
+    row = spec.model.objects.filter(pk=record.pk).values(*spec.columns).get()
     assert spec.render(row) == expected
-    assert spec.render_instance(patient) == expected
+    assert spec.render_instance(record) == expected
     assert spec.render_many([row]) == [expected]
-    assert spec.serializer(patient).data == expected
+    assert spec.serializer(record).data == expected
     assert list(expected) == [f.name for f in spec.fields]  # the declared order is the JSON's
 
 
