@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
+from apps.billing.api.serializers import INVOICE_OUTPUT
 from apps.core import converters
 from apps.core.outputs import OutputSpec, computed, field
 from apps.core.roles import Role
@@ -38,8 +39,25 @@ def an_appointment(clinic):
     )
 
 
+def an_invoice(clinic):
+    from apps.billing.selectors import invoice_queryset
+    from apps.billing.services import LineInput
+    from apps.billing.tests.factories import ServiceFactory, issued_invoice
+
+    service = ServiceFactory(clinic=clinic, price=Decimal("12.50"), tax_rate=Decimal("7"))
+    lines = [
+        LineInput(service_id=service.pk, quantity=Decimal("3")),
+        LineInput(
+            description="Bandage", quantity=Decimal("0.3333"), unit_price=Decimal("4.99"), tax_rate=Decimal("19")
+        ),
+    ]
+    invoice = issued_invoice(clinic, lines=lines)
+    return invoice_queryset(type(invoice).objects.filter(pk=invoice.pk)).get()
+
+
 # Every declared output, with a way to make a record of it: add yours here.
 SPECS = [(PATIENT_OUTPUT, a_patient), (APPOINTMENT_OUTPUT, an_appointment)]
+INSTANCE_SPECS = [*SPECS, (INVOICE_OUTPUT, an_invoice)]
 
 
 @pytest.mark.django_db
@@ -55,6 +73,24 @@ def test_a_values_row_an_instance_and_drf_write_the_same_json(spec, make, clinic
     assert spec.render_many([row]) == [expected]
     assert spec.serializer(record).data == expected
     assert list(expected) == [f.name for f in spec.fields]  # the declared order is the JSON's
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("spec", "make"), INSTANCE_SPECS, ids=[spec.name for spec, _ in INSTANCE_SPECS])
+def test_each_field_is_written_as_its_documented_drf_field_writes_it(spec, make, clinic):
+    record = make(clinic)
+    out = spec.render_instance(record)
+    assert list(out) == [f.name for f in spec.fields]
+    fields = spec.serializer().fields
+    assert list(fields) == list(out)
+    for f in spec.fields:
+        drf = fields[f.name]
+        if f.compute is None:
+            value = drf.get_attribute(record)  # DRF writes None as null without asking the field
+            assert out[f.name] == (None if value is None else drf.to_representation(value)), f.name
+        elif f.name == "lines":
+            assert out["lines"] == [dict(line) for line in drf.to_representation(record.lines)]
+    assert spec.serializer(record).data == out
 
 
 def test_the_schema_serializer_documents_every_declared_field_and_only_those():
