@@ -14,6 +14,7 @@ import timeit
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,7 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     now = datetime.now(UTC)
-    row = dict.fromkeys(PATIENT_OUTPUT.columns, "x")
+    row: dict[str, Any] = dict.fromkeys(PATIENT_OUTPUT.columns, "x")
     row.update(
         id=uuid.uuid4(),
         clinic_id=uuid.uuid4(),
