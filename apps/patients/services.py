@@ -15,6 +15,7 @@ from apps.clinics.models import Clinic
 from apps.clinics.services import clinic_counter_next
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
+from apps.core.services import model_update
 from apps.patients.events import PatientEvent
 from apps.patients.models import Patient
 from apps.patients.search import format_mrn, phone_e164, search_name_of, trigram_similarity
@@ -188,13 +189,11 @@ def _patient_update(
 ) -> Patient:
     changes = dict(changes)
     _normalise_phones(changes, patient.clinic)
-    changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
+    # Saved below, after the duplicate check: a refused change must not touch the row.
+    changed = model_update(instance=patient, data=changes, extra={"updated_by": actor}, save=False)
     if not changed:
         return patient
-    for name in changed:
-        setattr(patient, name, changes[name])
     patient.search_name = search_name_of(patient.given_name, patient.family_name)
-    patient.updated_by = actor
     candidates: list[DuplicateCandidate] = []
     if {"given_name", "family_name", "date_of_birth", "phone"} & set(changed):
         _lock_birth_date(patient.clinic_id, patient.date_of_birth)
