@@ -111,6 +111,7 @@ def check_worker() -> str | None:
     timeout = settings.READY_WORKER_TIMEOUT
     # Its own connection with short socket timeouts: the broker's defaults wait seconds.
     connection = current_app.connection_for_write(
+        url=settings.CELERY_BROKER_URL,
         transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     )
     try:

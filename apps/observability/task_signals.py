@@ -91,9 +91,12 @@ _in_beat = False
 
 
 def on_beat_init(**_: Any) -> None:
-    """Marks this process as Beat: its publishes are the heartbeat readiness reads."""
+    """Marks this process as Beat (its publishes are the heartbeat readiness reads) and beats once."""
     global _in_beat
     _in_beat = True
+    from apps.core.health import record_beat_heartbeat
+
+    record_beat_heartbeat()
 
 
 def on_after_task_publish(**_: Any) -> None:
