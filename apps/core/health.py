@@ -2,6 +2,7 @@
 also a worker answering and Beat fresh), each within a short timeout."""
 
 import logging
+import threading
 import time
 
 import redis
@@ -104,23 +105,45 @@ def check_beat(age: float | None) -> str | None:
     return None if age <= settings.READY_BEAT_MAX_AGE_SECONDS else "stale"
 
 
-def check_worker() -> str | None:
-    """None when at least one Celery worker answers a control ping within READY_WORKER_TIMEOUT."""
+def _ping_workers(timeout: float) -> str | None:
     from celery import current_app
 
-    timeout = settings.READY_WORKER_TIMEOUT
-    # Its own connection with short socket timeouts: the broker's defaults wait seconds.
+    # Its own connection with short socket timeouts (the broker's defaults wait
+    # seconds), and its own producer: the app's pooled producers retry a lost
+    # broker for as long as it takes.
     connection = current_app.connection_for_write(
         url=settings.CELERY_BROKER_URL,
-        transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
+        transport_options={
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "max_retries": 0,
+            # Replies are read with BRPOP, which waits polling_interval (default 1 s: longer than the timeout).
+            "polling_interval": 0.1,
+        },
     )
     try:
-        replies = current_app.control.ping(timeout=timeout, limit=1, connection=connection)
+        mailbox = current_app.control.mailbox(connection)
+        mailbox._producer_pool = None  # publish on this connection's channel, not the app's pool
+        replies = mailbox._broadcast("ping", {}, reply=True, timeout=timeout, limit=1)
     except Exception as exc:
         return type(exc).__name__
     finally:
         connection.release()
     return None if replies else "no_reply"
+
+
+def check_worker() -> str | None:
+    """None when at least one Celery worker answers a control ping within READY_WORKER_TIMEOUT.
+
+    The ping runs on a daemon thread the probe stops waiting for shortly after
+    the timeout, whatever the broker does meanwhile.
+    """
+    timeout = settings.READY_WORKER_TIMEOUT
+    outcome: list[str | None] = []
+    thread = threading.Thread(target=lambda: outcome.append(_ping_workers(timeout)), name="ready-ping", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.3)
+    return outcome[0] if outcome else "timeout"
 
 
 def oldest_unsealed_audit_age() -> float | None:

@@ -328,7 +328,7 @@ CELERY_METRICS_PORT = config("CELERY_METRICS_PORT", default=0, cast=int)
 # Readiness (/health/ready/): a worker must answer a ping within this many
 # seconds, and Beat must have published within the max age (it publishes
 # beat_heartbeat every minute).
-READY_WORKER_TIMEOUT = config("READY_WORKER_TIMEOUT", default=0.5, cast=float)
+READY_WORKER_TIMEOUT = config("READY_WORKER_TIMEOUT", default=0.4, cast=float)
 READY_BEAT_MAX_AGE_SECONDS = config("READY_BEAT_MAX_AGE_SECONDS", default=180, cast=int)
 PERIODIC_TASKS["beat-heartbeat"] = {"task": "apps.observability.tasks.beat_heartbeat", "every_minutes": 1}
 
