@@ -54,6 +54,10 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
     user = event.get("user")
     if isinstance(user, dict):
         event["user"] = {"id": user["id"]} if "id" in user else {}
+    ctx = context.current()
+    if ctx.user_id and not event.get("user"):
+        # The staff member's id only (send_default_pii is off, so the SDK adds none).
+        event["user"] = {"id": ctx.user_id}
     _scrub_exceptions(event)
     event.pop("extra", None)
     logentry = event.get("logentry")
@@ -63,9 +67,8 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] |
     if isinstance(breadcrumbs, dict):
         for crumb in breadcrumbs.get("values") or []:
             _scrub_breadcrumb(crumb)
-    request_id = context.current().request_id
-    if request_id:
-        event.setdefault("tags", {})["request_id"] = request_id
+    if ctx.request_id:
+        event.setdefault("tags", {})["request_id"] = ctx.request_id
     return event
 
 
