@@ -1,6 +1,7 @@
 """Liveness (``/health/``: the database and Redis) and readiness (``/health/ready/``:
 also a worker answering and Beat fresh), each within a short timeout."""
 
+import importlib
 import logging
 import threading
 import time
@@ -122,7 +123,7 @@ def _ping_workers(timeout: float) -> str | None:
         },
     )
     try:
-        mailbox = current_app.control.mailbox(connection)
+        mailbox = current_app.control.mailbox(connection)  # type: ignore[attr-defined]
         mailbox._producer_pool = None  # publish on this connection's channel, not the app's pool
         replies = mailbox._broadcast("ping", {}, reply=True, timeout=timeout, limit=1)
     except Exception as exc:
@@ -148,12 +149,12 @@ def check_worker() -> str | None:
 
 def oldest_unsealed_audit_age() -> float | None:
     """The audit sealer's lag when the audit app offers it (the sealer ships on its own branch)."""
-    try:
-        from apps.audit.selectors import oldest_unsealed_age_seconds  # type: ignore[attr-defined]
-    except ImportError:
+    # Looked up by name: the function arrives with the audit sealer's branch.
+    selector = getattr(importlib.import_module("apps.audit.selectors"), "oldest_unsealed_age_seconds", None)
+    if selector is None:
         return None
     try:
-        age = oldest_unsealed_age_seconds()
+        age = selector()
     except Exception:
         return None
     return None if age is None else round(float(age), 3)

@@ -2,21 +2,23 @@
 
 import hmac
 import threading
+from collections.abc import Iterable
 from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         """Scrapes every few seconds would flood the worker's log."""
 
 
-def metrics_app(token: str):  # type: ignore[no-untyped-def]
+def metrics_app(token: str) -> WSGIApplication:
     """A WSGI app answering the scrape with a bearer token, 401/403 otherwise."""
     from apps.observability import metrics
 
-    def app(environ, start_response):  # type: ignore[no-untyped-def]
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer" or not given:
             start_response("401 Unauthorized", [("WWW-Authenticate", 'Bearer realm="metrics"')])

@@ -106,7 +106,7 @@ def init_sentry(dsn: str | None = None) -> bool:
         traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
         before_send=before_send,  # type: ignore[arg-type]
         before_send_transaction=before_send,  # type: ignore[arg-type]
-        before_breadcrumb=before_breadcrumb,  # type: ignore[arg-type]
+        before_breadcrumb=before_breadcrumb,
         integrations=[DjangoIntegration(transaction_style="url"), CeleryIntegration()],
     )
     return True

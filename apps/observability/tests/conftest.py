@@ -29,7 +29,14 @@ def probe_worker(transactional_db, settings, tmp_path):
     queue = f"obs-{uuid.uuid4().hex[:12]}"
     log_path = tmp_path / "worker.log"
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1"]
-    command += ["--without-gossip", "--without-mingle", "-n", f"{queue}@%h", "-I", "apps.observability.tests.probe_tasks"]
+    command += [
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        f"{queue}@%h",
+        "-I",
+        "apps.observability.tests.probe_tasks",
+    ]
     env = {**service_env(settings, connection), "LOG_LEVEL": "WARNING"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

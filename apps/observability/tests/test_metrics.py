@@ -77,9 +77,11 @@ def test_a_request_is_counted_by_route_template_with_its_sql_statements(api, met
 
     after = scrape(api)
     labels = {"route": route, "method": "GET", "status": "200"}
-    assert value(after, "clinicops_http_requests_total", **labels) - value(
-        before, "clinicops_http_requests_total", **labels
-    ) == 2
+    assert (
+        value(after, "clinicops_http_requests_total", **labels)
+        - value(before, "clinicops_http_requests_total", **labels)
+        == 2
+    )
     # The id never becomes a label: one series per pattern, not per patient.
     assert not any(str(patient.pk) in dict(key[1]).get("route", "") for key in after)
     count = "clinicops_http_request_duration_seconds_count"
@@ -93,9 +95,10 @@ def test_an_unknown_path_is_counted_under_one_label(api, metrics_on):
     assert api.get("/no/such/path/12345/").status_code == 404
     after = scrape(api)
     labels = {"route": "<unmatched>", "method": "GET", "status": "404"}
-    assert value(after, "clinicops_http_requests_total", **labels) == value(
-        before, "clinicops_http_requests_total", **labels
-    ) + 1
+    assert (
+        value(after, "clinicops_http_requests_total", **labels)
+        == value(before, "clinicops_http_requests_total", **labels) + 1
+    )
 
 
 def test_celery_tasks_are_counted_and_timed(api, metrics_on):
@@ -103,9 +106,10 @@ def test_celery_tasks_are_counted_and_timed(api, metrics_on):
     before = scrape(api)
     flush_expired_tokens.apply()
     after = scrape(api)
-    assert value(after, "clinicops_celery_tasks_total", task=name, outcome="success") == value(
-        before, "clinicops_celery_tasks_total", task=name, outcome="success"
-    ) + 1
+    assert (
+        value(after, "clinicops_celery_tasks_total", task=name, outcome="success")
+        == value(before, "clinicops_celery_tasks_total", task=name, outcome="success") + 1
+    )
     count = "clinicops_celery_task_duration_seconds_count"
     assert value(after, count, task=name) == value(before, count, task=name) + 1
 
@@ -116,9 +120,10 @@ def test_a_failing_task_is_counted_as_a_failure(api, metrics_on):
     result = explode.apply(throw=False)
     assert result.failed()
     after = scrape(api)
-    assert value(after, "clinicops_celery_tasks_total", task=name, outcome="failure") == value(
-        before, "clinicops_celery_tasks_total", task=name, outcome="failure"
-    ) + 1
+    assert (
+        value(after, "clinicops_celery_tasks_total", task=name, outcome="failure")
+        == value(before, "clinicops_celery_tasks_total", task=name, outcome="failure") + 1
+    )
 
 
 @pytest.mark.redis
@@ -186,8 +191,62 @@ def test_the_worker_exporter_checks_the_token(metrics_on):
     url = f"http://127.0.0.1:{port}/metrics"
     for headers, status in (({}, 401), ({"Authorization": "Bearer wrong"}, 403)):
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5)  # noqa: S310
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5)
         assert refused.value.code == status
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
     with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
         assert b"clinicops_celery_tasks" in response.read()
+
+
+@pytest.mark.slow
+def test_gunicorn_with_two_workers_reports_the_same_totals_from_either(tmp_path):
+    """The real server: config/gunicorn.conf.py's hooks, two workers, one metrics directory."""
+    import socket
+    import time
+
+    from apps.core.tests.test_health import free_port
+
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(ENV="test", METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"), PORT=str(port))
+    env.update(WEB_CONCURRENCY="2", LOG_LEVEL="warning")
+    (tmp_path / "prom").mkdir()
+    (tmp_path / "prom" / "counter_99999.db").write_bytes(b"stale file of an earlier run")
+    command = [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.conf.py", "config.wsgi:application"]
+    # Gunicorn 27's control socket defaults to one path per user: keep ours private.
+    command += ["--control-socket", str(tmp_path / "gunicorn.ctl")]
+    server = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        for _ in range(6):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                # Generous: a worker's first request loads Django's middleware on a busy machine.
+                urllib.request.urlopen(f"{base}/api/v1/auth/me/", timeout=60)  # noqa: S310
+            assert refused.value.code == 401
+        totals = set()
+        for _ in range(6):
+            request = urllib.request.Request(f"{base}/metrics/", headers={"Authorization": f"Bearer {TOKEN}"})  # noqa: S310
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                samples = parse(response.read().decode())
+            labels = {"route": "/api/v1/auth/me/", "method": "GET", "status": "401"}
+            totals.add(value(samples, "clinicops_http_requests_total", **labels))
+        assert totals == {6.0}
+        files = {path.name for path in (tmp_path / "prom").iterdir()}
+        assert "counter_99999.db" not in files  # emptied at start
+    finally:
+        server.terminate()
+        server.wait(30)
