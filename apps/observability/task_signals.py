@@ -70,13 +70,13 @@ def on_worker_init(**_: Any) -> None:
 
 
 def on_worker_ready(**_: Any) -> None:
-    """Serves the worker's metrics on CELERY_METRICS_PORT, when set (token-protected like the web's)."""
+    """Serves the worker's metrics on WORKER_METRICS_PORT, when set (token-protected like the web's)."""
     from django.conf import settings
 
-    if settings.CELERY_METRICS_PORT and settings.METRICS_TOKEN:
+    if settings.WORKER_METRICS_PORT and settings.METRICS_TOKEN:
         from apps.observability.exporter import serve_metrics_in_thread
 
-        serve_metrics_in_thread(port=settings.CELERY_METRICS_PORT, token=settings.METRICS_TOKEN)
+        serve_metrics_in_thread(port=settings.WORKER_METRICS_PORT, token=settings.METRICS_TOKEN)
 
 
 def on_worker_process_shutdown(pid: int | None = None, **_: Any) -> None:

@@ -323,7 +323,7 @@ METRICS_TOKEN = config("METRICS_TOKEN", default="")
 # Celery queues whose depth (Redis LLEN) a scrape reports.
 METRICS_CELERY_QUEUES: list[str] = config("METRICS_CELERY_QUEUES", default="celery", cast=Csv())
 # A worker serves its own metrics on this port (0: not served; needs METRICS_TOKEN).
-CELERY_METRICS_PORT = config("CELERY_METRICS_PORT", default=0, cast=int)
+WORKER_METRICS_PORT = config("WORKER_METRICS_PORT", default=0, cast=int)
 
 # Readiness (/health/ready/): a worker must answer a ping within this many
 # seconds, and Beat must have published within the max age (it publishes

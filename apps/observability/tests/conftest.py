@@ -20,35 +20,42 @@ def service_env(settings, connection) -> dict[str, str]:
 
 
 @pytest.fixture
-def probe_worker(transactional_db, settings, tmp_path):
-    """Starts a worker on a private queue; yields ``(queue, log_path)``."""
+def probe_worker_factory(transactional_db, settings, tmp_path):
+    """``start(extra_env)`` starts a worker on a private queue and returns ``(queue, log_path)``."""
     from django.db import connection
 
     from config.celery import app
 
-    queue = f"obs-{uuid.uuid4().hex[:12]}"
-    log_path = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1"]
-    command += [
-        "--without-gossip",
-        "--without-mingle",
-        "-n",
-        f"{queue}@%h",
-        "-I",
-        "apps.observability.tests.probe_tasks",
-    ]
-    env = {**service_env(settings, connection), "LOG_LEVEL": "WARNING"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    processes = []
     eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+
+    def start(extra_env=None):
+        queue = f"obs-{uuid.uuid4().hex[:12]}"
+        log_path = tmp_path / f"{queue}.log"
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1"]
+        command += ["--without-gossip", "--without-mingle", "-n", f"{queue}@%h"]
+        command += ["-I", "apps.observability.tests.probe_tasks"]
+        env = {**service_env(settings, connection), "LOG_LEVEL": "WARNING", **(extra_env or {})}
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        processes.append(process)
+        app.conf.task_always_eager = False
         deadline = time.monotonic() + 30
         while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"celery worker did not come up: {log_path.read_text()[-2000:]}")
-        yield queue, log_path
+        return queue, log_path
+
+    try:
+        yield start
     finally:
         app.conf.task_always_eager = eager
-        process.terminate()
-        process.wait(20)
+        for process in processes:
+            process.terminate()
+            process.wait(20)
+
+
+@pytest.fixture
+def probe_worker(probe_worker_factory):
+    """One worker with the test environment; yields ``(queue, log_path)``."""
+    return probe_worker_factory()

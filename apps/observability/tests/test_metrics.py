@@ -250,3 +250,34 @@ def test_gunicorn_with_two_workers_reports_the_same_totals_from_either(tmp_path)
     finally:
         server.terminate()
         server.wait(30)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.slow
+def test_a_real_worker_serves_its_task_metrics_on_its_own_port(probe_worker_factory, tmp_path):
+    from apps.core.tests.test_health import free_port
+    from apps.observability.tests.probe_tasks import request_id_probe
+
+    port = free_port()
+    queue, _ = probe_worker_factory(
+        {"METRICS_TOKEN": TOKEN, "WORKER_METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "w")}
+    )
+    request_id_probe.apply_async(queue=queue).get(timeout=30)
+    explode.apply_async(queue=queue).get(timeout=30, propagate=False)
+
+    import time
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Authorization": f"Bearer {TOKEN}"})
+    probe = "observability_tests.request_id_probe"
+    failure = {"task": "observability_tests.explode", "outcome": "failure"}
+    deadline = time.monotonic() + 10
+    while True:  # the result is stored a moment before task_postrun counts the run
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            samples = parse(response.read().decode())
+        if value(samples, "clinicops_celery_tasks_total", **failure) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert value(samples, "clinicops_celery_tasks_total", task=probe, outcome="success") == 1
+    assert value(samples, "clinicops_celery_tasks_total", **failure) == 1
+    assert value(samples, "clinicops_celery_task_duration_seconds_count", task=probe) == 1
