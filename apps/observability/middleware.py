@@ -36,7 +36,12 @@ def route_of(request: HttpRequest) -> str:
 
 
 class MetricsMiddleware:
-    """Records every request the URL map serves; off (not loaded) while METRICS_TOKEN is unset."""
+    """Records every request the URL map serves; off (not loaded) while METRICS_TOKEN is unset.
+
+    It also answers ``/metrics/`` itself, like the health probes, ahead of host
+    validation and the HTTPS redirect: Prometheus scrapes each instance by
+    its internal address over plain HTTP. The bearer token is the guard.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         if not settings.METRICS_TOKEN:
@@ -44,6 +49,10 @@ class MetricsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/metrics/":
+            from apps.observability.views import metrics_view
+
+            return metrics_view(request)
         statements = _StatementCounter()
         started = time.perf_counter()
         with connection.execute_wrapper(statements):

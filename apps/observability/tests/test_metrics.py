@@ -281,3 +281,12 @@ def test_a_real_worker_serves_its_task_metrics_on_its_own_port(probe_worker_fact
     assert value(samples, "clinicops_celery_tasks_total", task=probe, outcome="success") == 1
     assert value(samples, "clinicops_celery_tasks_total", **failure) == 1
     assert value(samples, "clinicops_celery_task_duration_seconds_count", task=probe) == 1
+
+
+def test_metrics_answer_any_host_over_plain_http_in_production(api, metrics_on):
+    # Prometheus scrapes each instance by its internal address, over HTTP.
+    metrics_on.SECURE_SSL_REDIRECT = True
+    response = api.get("/metrics/", HTTP_HOST="10.1.2.3:8000", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    refused = api.get("/metrics/", HTTP_HOST="10.1.2.3:8000")
+    assert refused.status_code == 401
