@@ -27,11 +27,13 @@ RUN pip wheel --no-cache-dir --require-hashes --only-binary :all: --wheel-dir /w
  && find /opt/venv -name '*.po' -delete
 # The image's CycloneDX SBOM: every package in /opt/venv with its version,
 # licence and hashes, written by cyclonedx-py (hashed lock too) from this
-# throw-away stage, so the tool never reaches the runtime image. It travels
+# throw-away stage (a virtualenv of its own, so its packages are not listed),
+# so the tool never reaches the runtime image. It travels
 # with the virtualenv: /opt/venv/sbom.cdx.json.
-RUN pip install --no-cache-dir --require-hashes --only-binary :all: --target /wheels/sbom-tool \
+RUN python -m venv /wheels/sbom-tool \
+ && /wheels/sbom-tool/bin/pip install --no-cache-dir --require-hashes --only-binary :all: \
         -r requirements/sbom.lock \
- && PYTHONPATH=/wheels/sbom-tool python -m cyclonedx_py environment --output-reproducible \
+ && /wheels/sbom-tool/bin/cyclonedx-py environment --output-reproducible \
         --output-format JSON --output-file /opt/venv/sbom.cdx.json /opt/venv/bin/python
 
 COPY . .

@@ -87,7 +87,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The deployment files: Dockerfiles, compose files, workflow, shell scripts.
+# The deployment files: Dockerfiles, compose files, workflow, shell scripts,
+# Kubernetes manifests, Dependabot and pre-commit configuration.
 DOCKERFILES := Dockerfile docker/prod/Dockerfile docker/dev/Dockerfile
 lint-deploy: install
 	$(BIN)/hadolint $(DOCKERFILES)
@@ -96,6 +97,12 @@ lint-deploy: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/deploy.yml
 	$(BIN)/shellcheck entrypoint.sh deploy/*.sh .ci/run
 	deploy/compose-config.sh
+	$(MAKE) --no-print-directory lint-k8s
+
+# deploy/k8s offline: the overlays rendered (deploy/k8s.py), then
+# kubernetes-validate, checkov's Kubernetes policies and yamllint.
+lint-k8s: install
+	$(BIN)/python -m deploy.k8s lint
 
 typecheck: install
 	$(BIN)/mypy .
