@@ -117,6 +117,12 @@ pytest: install
 rehearse: install
 	$(BIN)/python -m deploy.rehearse
 
+# Two web instances behind HAProxy (Debian's haproxy), a worker and Beat; one
+# instance SIGKILLed under load: no request fails after HAProxy notices, no task
+# is lost (deploy/replicas.py). Needs PostgreSQL on 127.0.0.1:5432 and redis-server.
+rehearse-replicas: install
+	$(BIN)/python -m deploy.replicas
+
 # The real images on a private Docker engine (../shared/tools/local-docker.sh
 # here, the runner's own engine in GitHub Actions). IMAGE_TEST_ARGS=--allow-no-engine
 # turns "no engine" into a loud skip instead of a failure.
