@@ -94,6 +94,8 @@ lint-deploy: install
 	$(BIN)/hadolint $(DOCKERFILES)
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.dev.yml compose.prod.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/deploy.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/deploy.yml
 	$(BIN)/shellcheck entrypoint.sh deploy/*.sh .ci/run
 	deploy/compose-config.sh

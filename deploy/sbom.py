@@ -3,6 +3,7 @@ against what the virtualenv holds and what requirements/production.lock pins."""
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from deploy.locks import normalise, pins
@@ -19,7 +20,7 @@ INSPECT = (
 )
 
 
-def verify(sbom: dict[str, object], installed: dict[str, str]) -> tuple[bool, str]:
+def verify(sbom: Mapping[str, object], installed: Mapping[str, str]) -> tuple[bool, str]:
     """Every installed distribution is a component at its installed version, which is the locked one."""
     components = sbom.get("components") or []
     assert isinstance(components, list)
