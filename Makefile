@@ -19,6 +19,9 @@ help:
 	@echo "make test   - lint, types, migrations check and the test suite"
 	@echo "make rehearse   - the production image's commands on this host, probed over HTTP"
 	@echo "make image-test - build and run the real images on a private Docker engine"
+	@echo "make rehearse-replicas - two web instances behind HAProxy, one killed under load"
+	@echo "make lock   - recompile requirements/*.lock (hashed) from requirements/*.txt"
+	@echo "make audit  - pip-audit the locks (fails if it could not reach a vulnerability database)"
 
 # uv itself, with pip, from its hashed lock: the one step that is not uv.
 $(VENV)/.bootstrap: requirements/bootstrap.lock
