@@ -111,7 +111,8 @@ def dump(resources: list[Resource]) -> str:
 
 def lint() -> int:
     bin_dir = Path(sys.executable).parent
-    checkov = REPO / ".venv" / "checkov" / "bin" / "checkov"
+    # checkov's own virtualenv inside this one (Makefile: $(VENV)/checkov).
+    checkov = Path(sys.prefix) / "checkov" / "bin" / "checkov"
     failures = 0
     with tempfile.TemporaryDirectory(prefix="clinicops-k8s-") as scratch:
         rendered = []
