@@ -22,6 +22,10 @@ help:
 	@echo "make rehearse-replicas - two web instances behind HAProxy, one killed under load"
 	@echo "make lock   - recompile requirements/*.lock (hashed) from requirements/*.txt"
 	@echo "make audit  - pip-audit the locks (fails if it could not reach a vulnerability database)"
+	@echo "make lock-check - fail if a requirements/*.lock is stale (the first step of make test)"
+	@echo "make install-runtime - the virtualenv with the runtime lock only (what make run installs)"
+	@echo "make install-dev - the same as make install: the development lock (and checkov apart)"
+	@echo "make lint-k8s - deploy/k8s overlays rendered, kubernetes-validate, checkov, yamllint"
 
 # uv itself, with pip, from its hashed lock: the one step that is not uv.
 $(VENV)/.bootstrap: requirements/bootstrap.lock
