@@ -12,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install install-dev install-runtime run serve demo test lint lint-deploy lint-k8s typecheck migrations-check pytest schema rehearse rehearse-replicas image-test bench bench-patients bench-scheduling bench-billing clean lock lock-check audit
+.PHONY: help install install-dev install-runtime run serve demo test lint lint-deploy lint-kube typecheck migrations-check pytest schema rehearse rehearse-replicas image-test bench bench-patients bench-scheduling bench-billing clean lock lock-check audit
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -25,7 +25,7 @@ help:
 	@echo "make lock-check - fail if a requirements/*.lock is stale (the first step of make test)"
 	@echo "make install-runtime - the virtualenv with the runtime lock only (what make run installs)"
 	@echo "make install-dev - the same as make install: the development lock (and checkov apart)"
-	@echo "make lint-k8s - deploy/k8s overlays rendered, kubernetes-validate, checkov, yamllint"
+	@echo "make lint-kube - deploy/k8s overlays rendered, kubernetes-validate, checkov, yamllint"
 
 # uv itself, with pip, from its hashed lock: the one step that is not uv.
 $(VENV)/.bootstrap: requirements/bootstrap.lock
@@ -106,11 +106,11 @@ lint-deploy: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint .github/workflows/deploy.yml
 	$(BIN)/shellcheck entrypoint.sh deploy/*.sh .ci/run
 	deploy/compose-config.sh
-	$(MAKE) --no-print-directory lint-k8s
+	$(MAKE) --no-print-directory lint-kube
 
 # deploy/k8s offline: the overlays rendered (deploy/k8s.py), then
 # kubernetes-validate, checkov's Kubernetes policies and yamllint.
-lint-k8s: install
+lint-kube: install
 	$(BIN)/python -m deploy.k8s lint
 
 typecheck: install

@@ -1,7 +1,7 @@
 """The Kubernetes manifests (deploy/k8s): render the overlays, validate them offline.
 
     python -m deploy.k8s render deploy/k8s/overlays/staging    multi-document YAML on stdout
-    python -m deploy.k8s lint                                   (make lint-k8s, part of lint-deploy)
+    python -m deploy.k8s lint                                   (make lint-kube, part of lint-deploy)
 
 No kustomize binary comes from Debian or PyPI (Debian's kubectl is 1.20), so
 ``render`` is a small renderer of the kustomize subset these files use:
