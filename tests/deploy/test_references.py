@@ -113,7 +113,7 @@ def test_copy_sources_and_requirements_exist(path: Path) -> None:
             source = shlex.split(instruction.value)[0].rstrip("/")
             if source != ".":
                 assert any(f == source or f.startswith(source + "/") for f in build_context), source
-        for requirements in re.findall(r"-r\s+(\S+\.txt)", instruction.value):
+        for requirements in re.findall(r"-r\s+(\S+\.(?:txt|lock))", instruction.value):
             # The dev image copies requirements/ to a scratch directory first.
             assert (REPO / "requirements" / Path(requirements).name).is_file(), requirements
 
@@ -151,7 +151,18 @@ def test_production_images_are_multi_stage_pinned_and_unprivileged(path: Path) -
     builder_runs = [i.value for i in stages[0] if i.keyword == "RUN"]
     collect = next(run for run in builder_runs if "collectstatic" in run)
     assert "ENV=production" in collect
-    assert "--no-index" in next(run for run in builder_runs if " install " in run)
+    install = next(run for run in builder_runs if " install " in run)
+    assert "--no-index" in install
+    # Only what the hashed production lock names, verified file by file.
+    wheels = next(run for run in builder_runs if "pip wheel" in run)
+    for command in (wheels, install):
+        assert "--require-hashes" in command
+        assert "-r requirements/production.lock" in command
+    assert "--only-binary :all:" in wheels
+    sbom = next(run for run in builder_runs if "cyclonedx-py" in run)
+    assert "--require-hashes" in sbom
+    assert "-r requirements/sbom.lock" in sbom
+    assert "/opt/venv/sbom.cdx.json" in sbom
 
 
 @pytest.mark.parametrize("path", IMAGE_DOCKERFILES, ids=["root", "prod"])
