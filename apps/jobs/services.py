@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.jobs.models import Job, JobStatus
 
 logger = logging.getLogger("clinicops.jobs")
+SEND_TIMEOUT_SECONDS = 1.0
 
 
 class JobGaveUp(Exception):
@@ -41,6 +42,15 @@ def job_enqueue(*, task: str, args: list[Any]) -> Job:
     return job
 
 
+def _short_broker_connection() -> Any:
+    """A broker connection that gives up after one quick retry instead of kombu's ~6 s."""
+    connection = current_app.connection_for_write()
+    quick = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+    return connection.clone(
+        connect_timeout=SEND_TIMEOUT_SECONDS, transport_options={**(connection.transport_options or {}), **quick}
+    )
+
+
 def job_send(*, job_id: str) -> bool:
     """Hand the job to the broker; False (logged, never raised) if the broker refused it."""
     job = Job.objects.filter(pk=job_id).only("task", "args").first()
@@ -49,8 +59,11 @@ def job_send(*, job_id: str) -> bool:
     try:
         # The task's module may not be imported yet in a web process (Celery discovers tasks lazily).
         importlib.import_module(job.task.rsplit(".", 1)[0])
-        # retry=False: a request must not wait out kombu's publish retries; the sweeper retries.
-        current_app.tasks[job.task].apply_async(args=job.args, kwargs={"job_id": job_id}, retry=False)
+        # A request must not wait out kombu's connection retries (4 s) nor its
+        # publish retries: one short attempt, and the sweeper retries.
+        with _short_broker_connection() as broker:
+            options: dict[str, Any] = {"retry": False, "connection": broker}
+            current_app.tasks[job.task].apply_async(args=job.args, kwargs={"job_id": job_id}, **options)
     except Exception as exc:  # any broker error: the outbox row is the retry
         logger.warning("job not sent; the sweeper will send it", extra={"job_id": job_id, "error": type(exc).__name__})
         return False
@@ -68,15 +81,18 @@ def job_claim(*, job_id: str) -> Job | None:
         if job is None or job.status != JobStatus.QUEUED:
             return None
         now = timezone.now()
-        if job.attempts >= settings.JOBS_MAX_ATTEMPTS:
+        gave_up = job.attempts >= settings.JOBS_MAX_ATTEMPTS
+        if gave_up:
             job.status, job.finished_at = JobStatus.FAILED, now
             job.error = job.error or "attempts exhausted"
             job.save(update_fields=["status", "finished_at", "error", "updated_at"])
-            raise JobGaveUp(job_id)
-        job.status, job.attempts = JobStatus.RUNNING, job.attempts + 1
-        job.started_at = job.heartbeat_at = now
-        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "updated_at"])
-        return job
+        else:
+            job.status, job.attempts = JobStatus.RUNNING, job.attempts + 1
+            job.started_at = job.heartbeat_at = now
+            job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "updated_at"])
+    if gave_up:  # raised after the commit, which keeps the job failed
+        raise JobGaveUp(job_id)
+    return job
 
 
 def job_heartbeat(*, job_id: str) -> None:
