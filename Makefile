@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench bench-patients bench-scheduling bench-billing clean
+.PHONY: help install run serve demo test lint lint-deploy typecheck migrations-check pytest schema rehearse image-test bench bench-patients bench-scheduling bench-billing clean backup restore-drill lint-migrations old-schema-test
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -91,3 +91,14 @@ bench-billing: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles db.sqlite3
+
+# --- Backups and migrations (docs/deploy.md) ---------------------------------
+# A pg_dump archive of DATABASE_URL with its manifest in BACKUP_DIR (default ./backups).
+BACKUP_ARGS ?=
+backup:
+	deploy/backup.sh $(BACKUP_ARGS)
+
+# Back up a scratch database, restore it into a fresh one, compare, verify the audit trail, read a patient.
+restore-drill: install
+	$(BIN)/python -m deploy.restore_drill
+
