@@ -13,6 +13,10 @@ help:
 	@echo "make test   - lint, types, migrations check and the test suite"
 	@echo "make rehearse   - the production image's commands on this host, probed over HTTP"
 	@echo "make image-test - build and run the real images on a private Docker engine"
+	@echo "make backup      - pg_dump of DATABASE_URL with a manifest (BACKUP_ARGS=--out DIR --keep-days N)"
+	@echo "make restore-drill - back up a scratch database, restore it, compare, verify, read a patient"
+	@echo "make lint-migrations - django-migration-linter over apps/ (PostgreSQL)"
+	@echo "make old-schema-test - the previous release's tests on the schema this code migrates"
 
 $(VENV)/.installed: requirements/base.txt requirements/production.txt requirements/development.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,4 +105,13 @@ backup:
 # Back up a scratch database, restore it into a fresh one, compare, verify the audit trail, read a patient.
 restore-drill: install
 	$(BIN)/python -m deploy.restore_drill
+
+# django-migration-linter over every app under apps/ (needs PostgreSQL: DATABASE_URL).
+lint-migrations: install
+	ENV=test $(BIN)/python -m deploy.lint_migrations
+
+# The previous release (deploy/previous-release) tests against the schema this code migrates.
+OLD_SCHEMA_ARGS ?=
+old-schema-test: install
+	$(BIN)/python -m deploy.old_schema $(OLD_SCHEMA_ARGS)
 

@@ -16,8 +16,14 @@ wait_for_services() {
     python docker/wait_for_services.py --timeout "${WAIT_FOR_SERVICES_TIMEOUT:-60}"
 }
 
+# migrate_safely: migrate with a lock_timeout (MIGRATE_LOCK_TIMEOUT, default 5s),
+# so a migration that would queue traffic behind a lock fails fast instead.
+# A failed migrate ends the release with exit 1: nothing new starts serving.
 release() {
-    python manage.py migrate --noinput
+    if ! python manage.py migrate_safely --noinput; then
+        echo "release: FAILED at migrate; the previous version keeps serving" >&2
+        exit 1
+    fi
     python manage.py setup_periodic_tasks
 }
 

@@ -103,7 +103,7 @@ def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
             key = _primary_key(conn, table)
             order = ", ".join(f't."{column}"' for column in key) if key else "t::text"
             count, digest = conn.execute(
-                f'SELECT count(*), coalesce(md5(string_agg(t::text, E\'\\n\' ORDER BY {order})), \'\') FROM "{table}" t'  # noqa: S608 - names from the catalog
+                f"SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY {order})), '') FROM \"{table}\" t"  # noqa: S608 - names from the catalog
             ).fetchone() or (0, "")
             result[table] = (int(count), str(digest))
     return result
@@ -118,7 +118,9 @@ def audit_verification(drill: Drill) -> tuple[str, subprocess.CompletedProcess[s
         "import sys; from apps.audit.selectors import audit_chain_first_broken_link as first_broken;"
         " broken = first_broken(); print('first broken event:', broken); sys.exit(1 if broken is not None else 0)"
     )
-    return "apps.audit.selectors.audit_chain_first_broken_link", drill.manage(drill.copy, "shell", "-c", script, capture=True)
+    return "apps.audit.selectors.audit_chain_first_broken_link", drill.manage(
+        drill.copy, "shell", "-c", script, capture=True
+    )
 
 
 def api_reads(*, patient_id: str | None) -> dict[str, Any]:
@@ -162,7 +164,12 @@ def api_reads(*, patient_id: str | None) -> dict[str, Any]:
 
 def run_api_reads(drill: Drill, database: str, patient_id: str | None) -> dict[str, Any]:
     args = ["--api-reads", *([patient_id] if patient_id else [])]
-    env = {**os.environ, "ENV": "test", "DATABASE_URL": drill.url(database), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **os.environ,
+        "ENV": "test",
+        "DATABASE_URL": drill.url(database),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     done = subprocess.run(
         [sys.executable, "-m", "deploy.restore_drill", *args], cwd=ROOT, env=env, text=True, capture_output=True
     )
@@ -223,7 +230,17 @@ def drill_run(drill: Drill, workdir: Path) -> None:
         conn.execute(f'CREATE DATABASE "{drill.copy}"')
     t = time.monotonic()
     restore = subprocess.run(
-        ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--jobs", "2", "--dbname", drill.url(drill.copy), str(dump)],
+        [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--jobs",
+            "2",
+            "--dbname",
+            drill.url(drill.copy),
+            str(dump),
+        ],
         text=True,
         capture_output=True,
     )
@@ -236,7 +253,10 @@ def drill_run(drill: Drill, workdir: Path) -> None:
     source, copy = table_fingerprints(drill.url(drill.source)), table_fingerprints(drill.url(drill.copy))
     drill.check(set(source) == set(copy), f"same tables ({len(source)})")
     counts_differ = sorted(table for table in source if source[table][0] != copy.get(table, (None,))[0])
-    drill.check(not counts_differ, f"row counts equal in every table ({sum(c for c, _ in source.values())} rows) {counts_differ or ''}")
+    drill.check(
+        not counts_differ,
+        f"row counts equal in every table ({sum(c for c, _ in source.values())} rows) {counts_differ or ''}",
+    )
     digests_differ = sorted(table for table in source if source[table][1] != copy.get(table, (0, None))[1])
     drill.check(not digests_differ, f"md5 of every table's rows in primary-key order equal {digests_differ or ''}")
     phi = [f"{table} ({source[table][0]})" for table in PHI_TABLES if table in source]
@@ -254,7 +274,7 @@ def drill_run(drill: Drill, workdir: Path) -> None:
         copy_read.get("read_status") == 200
         and copy_read.get("read_id") == source_reads.get("patient_id")
         and copy_read.get("read_mrn") == source_reads.get("source_mrn"),
-        f"the copy serves the same patient through GET /api/v1/patients/{{id}}/ with a JWT ({copy_read.get('read_status')})",
+        f"the copy serves the same patient: GET /api/v1/patients/{{id}}/ with a JWT ({copy_read.get('read_status')})",
     )
     print(f"restore time: {restore_seconds:.2f} s (pg_restore of a {dump.stat().st_size} byte archive)")
     print(f"drill took {time.monotonic() - started:.1f} s")

@@ -3,6 +3,9 @@
 import apps.core.ids
 from django.db import migrations, models
 
+# The linter warns that CREATE INDEX locks the table: here the table is created
+# by this same migration, so nothing else can be waiting on it.
+
 
 class Migration(migrations.Migration):
 
