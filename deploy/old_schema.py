@@ -69,11 +69,15 @@ class Schema:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.test_database}" WITH (FORCE)')
 
 
-def run_old_tests(schema: Schema, old_tree: Path, pytest_args: list[str]) -> int:
-    """The old checkout's tests on ``schema`` (already migrated); pytest's exit status."""
+def run_old_tests(
+    schema: Schema, old_tree: Path, pytest_args: list[str], *, capture: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The old checkout's tests on ``schema`` (already migrated)."""
     env = {**os.environ, "ENV": "test", "DATABASE_URL": schema.url(schema.base)}
     command = [sys.executable, "-m", "pytest", "--reuse-db", "--no-migrations", "-p", "no:cacheprovider", "-q"]
-    return subprocess.run([*command, *pytest_args], cwd=old_tree, env=env, check=False).returncode
+    return subprocess.run(
+        [*command, *pytest_args], cwd=old_tree, env=env, check=False, text=True, capture_output=capture
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             old_tree = worktree
         schema.create_and_migrate()
         print(f"old-schema-test: schema migrated by this code; running the tests of {ref}", flush=True)
-        status = run_old_tests(schema, old_tree, options.pytest_args or DEFAULT_TESTS)
+        status = run_old_tests(schema, old_tree, options.pytest_args or DEFAULT_TESTS).returncode
     finally:
         schema.drop()
         if worktree is not None:
