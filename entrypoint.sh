@@ -17,13 +17,11 @@ wait_for_services() {
 }
 
 # migrate_safely: migrate with a lock_timeout (MIGRATE_LOCK_TIMEOUT, default 5s),
-# so a migration that would queue traffic behind a lock fails fast instead.
-# A failed migrate ends the release with exit 1: nothing new starts serving.
+# so a migration that would queue traffic behind a lock fails fast instead. On
+# failure it prints "release: migrate FAILED (...)" and exits 1, and `set -e`
+# ends the release there: nothing new starts serving.
 release() {
-    if ! python manage.py migrate_safely --noinput; then
-        echo "release: FAILED at migrate; the previous version keeps serving" >&2
-        exit 1
-    fi
+    python manage.py migrate_safely --noinput
     python manage.py setup_periodic_tasks
 }
 

@@ -281,6 +281,8 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
 JOBS_RUNNING_STALE_SECONDS = config("JOBS_RUNNING_STALE_SECONDS", default=120, cast=int)
 JOBS_QUEUED_RESEND_SECONDS = config("JOBS_QUEUED_RESEND_SECONDS", default=300, cast=int)
 JOBS_MAX_ATTEMPTS = config("JOBS_MAX_ATTEMPTS", default=3, cast=int)
+# `manage.py migrate_safely` (the release role) gives up after waiting this long for a lock.
+MIGRATE_LOCK_TIMEOUT = config("MIGRATE_LOCK_TIMEOUT", default="5s")
 
 # --- Billing ---------------------------------------------------------------
 # A Unicode TrueType font for invoice PDFs (Debian: fonts-dejavu-core). Without

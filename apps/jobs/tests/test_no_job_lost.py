@@ -175,9 +175,8 @@ def use_broker(url: str) -> None:
     app: Any = celery_app
 
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Dropped, not closed: the pools are kombu's process-wide ones, keyed by URL, and reused later.
+    app._pool = None
     app.amqp._producer_pool = None
 
 

@@ -10,7 +10,7 @@ non-zero exit and the old version keeps serving; run the release again later.
 
 from typing import Any
 
-from decouple import config
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -20,7 +20,7 @@ class Command(BaseCommand):
     help = "migrate with a PostgreSQL lock_timeout (MIGRATE_LOCK_TIMEOUT, default 5s); fails loudly."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--lock-timeout", default=config("MIGRATE_LOCK_TIMEOUT", default="5s"))
+        parser.add_argument("--lock-timeout", default=settings.MIGRATE_LOCK_TIMEOUT)
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
         parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive")
 
