@@ -108,28 +108,36 @@ def test_the_migration_linter_refuses_unsafe_migrations_and_passes_a_safe_one(tm
     assert "(adds_nullable, 0002_change)... OK" in safe.stdout
 
 
-def test_migrate_safely_gives_up_on_a_held_lock_and_fails_loudly():
+def test_the_release_role_gives_up_on_a_held_lock_and_stops_loudly():
     db = connection.settings_dict
     holder = psycopg.connect(host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"])
+    env = {
+        **os.environ,
+        "ENV": "test",
+        "DATABASE_URL": database_url_of_the_tests(),
+        "MIGRATE_LOCK_TIMEOUT": "1s",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
     try:
         # A long transaction holding the table a migration needs (here: the migration history itself).
         holder.execute("LOCK TABLE django_migrations IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "manage.py", "migrate_safely", "--noinput", "--lock-timeout", "1s"],
-            cwd=REPO,
-            env={**os.environ, "ENV": "test", "DATABASE_URL": database_url_of_the_tests()},
-            text=True,
-            capture_output=True,
-            timeout=60,
-        )
+        command = [sys.executable, "manage.py", "migrate_safely", "--noinput"]
+        done = subprocess.run(command, cwd=REPO, env=env, text=True, capture_output=True, timeout=60)
         waited = time.monotonic() - started
+        # The release role as Railway's pre-deploy runs it: it must stop at migrate, before the schedule.
+        release = subprocess.run(
+            ["sh", "entrypoint.sh", "release"], cwd=REPO, env=env, text=True, capture_output=True, timeout=120
+        )
     finally:
         holder.close()
     assert done.returncode == 1
     assert "release: migrate FAILED" in done.stderr
     assert "lock timeout" in done.stderr
     assert waited < 30  # it gave up instead of queueing behind the lock for as long as it was held
+    assert release.returncode == 1
+    assert "release: migrate FAILED" in release.stderr
+    assert "periodic tasks in place" not in release.stdout  # nothing after the failed migrate ran
 
 
 @pytest.mark.slow
