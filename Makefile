@@ -12,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install install-dev install-runtime run serve demo test lint lint-deploy lint-kube typecheck migrations-check pytest schema rehearse rehearse-replicas image-test bench bench-patients bench-scheduling bench-billing clean lock lock-check audit
+.PHONY: help install install-dev install-runtime run serve demo test lint lint-deploy lint-kube typecheck migrations-check pytest schema rehearse rehearse-replicas image-test bench bench-patients bench-scheduling bench-billing clean lock lock-check audit backup restore-drill lint-migrations old-schema-test
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -38,6 +38,10 @@ help:
 	@echo "make install-runtime - the virtualenv with the runtime lock only (what make run installs)"
 	@echo "make install-dev - the same as make install: the development lock (and checkov apart)"
 	@echo "make lint-kube - deploy/k8s overlays rendered, kubernetes-validate, checkov, yamllint"
+	@echo "make backup      - pg_dump of DATABASE_URL with a manifest (BACKUP_ARGS=--out DIR --keep-days N)"
+	@echo "make restore-drill - back up a scratch database, restore it, compare, verify, read a patient"
+	@echo "make lint-migrations - django-migration-linter over apps/ (PostgreSQL)"
+	@echo "make old-schema-test - the previous release's tests on the schema this code migrates"
 
 # uv itself, with pip, from its hashed lock: the one step that is not uv.
 $(VENV)/.bootstrap: requirements/bootstrap.lock
@@ -171,3 +175,23 @@ bench-billing: $(VENV)/.bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles db.sqlite3
+
+# --- Backups and migrations (docs/deploy.md) ---------------------------------
+# A pg_dump archive of DATABASE_URL with its manifest in BACKUP_DIR (default ./backups).
+BACKUP_ARGS ?=
+backup:
+	deploy/backup.sh $(BACKUP_ARGS)
+
+# Back up a scratch database, restore it into a fresh one, compare, verify the audit trail, read a patient.
+restore-drill: install
+	$(BIN)/python -m deploy.restore_drill
+
+# django-migration-linter over every app under apps/ (needs PostgreSQL: DATABASE_URL).
+lint-migrations: install
+	ENV=test $(BIN)/python -m deploy.lint_migrations
+
+# The previous release (deploy/previous-release) tests against the schema this code migrates.
+OLD_SCHEMA_ARGS ?=
+old-schema-test: install
+	$(BIN)/python -m deploy.old_schema $(OLD_SCHEMA_ARGS)
+

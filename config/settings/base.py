@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.billing",
     "apps.scheduling",
+    "apps.jobs",
 ]
 
 MIDDLEWARE = [
@@ -277,7 +278,20 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "apps.scheduling.tasks.send_due_reminders",
         "every_minutes": 5,
     },
+    "sweep-stale-jobs": {
+        "task": "apps.jobs.tasks.sweep_stale_jobs",
+        "every_minutes": 1,
+    },
 }
+
+# The job outbox (apps.jobs): a run without a heartbeat for this long lost its
+# worker and runs again; a job sent this long ago that never started is sent
+# again; a job fails after this many attempts.
+JOBS_RUNNING_STALE_SECONDS = config("JOBS_RUNNING_STALE_SECONDS", default=120, cast=int)
+JOBS_QUEUED_RESEND_SECONDS = config("JOBS_QUEUED_RESEND_SECONDS", default=300, cast=int)
+JOBS_MAX_ATTEMPTS = config("JOBS_MAX_ATTEMPTS", default=3, cast=int)
+# `manage.py migrate_safely` (the release role) gives up after waiting this long for a lock.
+MIGRATE_LOCK_TIMEOUT = config("MIGRATE_LOCK_TIMEOUT", default="5s")
 
 # --- Billing ---------------------------------------------------------------
 # A Unicode TrueType font for invoice PDFs (Debian: fonts-dejavu-core). Without

@@ -116,7 +116,7 @@ class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         data = PatientExportInput(data=request.data)
         data.is_valid(raise_exception=True)
         self.require_clinic_for_write(data.validated_data["clinic"])
-        export = exports.patient_export_request(
+        export = services.patient_export_request(
             actor=request_user(request),
             clinic_id=data.validated_data["clinic"],
             export_format=data.validated_data["format"],
