@@ -14,8 +14,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from apps.accounts import lockout
+from apps.accounts.events import AccountEvent
 from apps.accounts.models import User, normalize_email
-from apps.audit.services import audit_record
+from apps.audit.record import AuditTarget, audit_record
 from apps.core.errors import ApplicationError
 
 
@@ -59,12 +60,12 @@ def user_login(*, email: str, password: str, ip: str | None) -> TokenPair:
     lockout.record_attempt(email=email, ip=ip, succeeded=user is not None)
     if user is None:
         known = User.objects.filter(email=email).values_list("pk", flat=True).first()
-        audit_record(action="auth.login_failed", resource_type="user", resource_id=known or "", actor_id=None)
+        audit_record(actor=None, obj=AuditTarget("user", known or ""), event=AccountEvent.LOGIN_FAILED)
         raise InvalidToken("No active account with these credentials.", code="invalid_credentials")
     assert isinstance(user, User)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
-    audit_record(action="auth.login", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    audit_record(actor=user, obj=user, event=AccountEvent.LOGIN)
     return _issue(user)
 
 
@@ -101,7 +102,7 @@ def _claim_refresh(claims: dict[str, Any]) -> User | None:
         return None
     if BlacklistedToken.objects.filter(token=outstanding).exists():
         _revoke_all(user.pk)
-        audit_record(action="auth.refresh_reuse", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+        audit_record(actor=user, obj=user, event=AccountEvent.REFRESH_REUSE)
         return None
     if claims.get("hash_password") != get_md5_hash_password(user.password):
         return None
@@ -120,7 +121,7 @@ def user_logout(*, user: User, refresh: str) -> None:
     outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)
-    audit_record(action="auth.logout", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    audit_record(actor=user, obj=user, event=AccountEvent.LOGOUT)
 
 
 @transaction.atomic
@@ -130,8 +131,7 @@ def user_set_password(*, user: User, new_password: str, actor: User | None = Non
     user.set_password(new_password)
     user.save(update_fields=["password"])
     _revoke_all(user.pk)
-    actor_id = actor.pk if actor else user.pk
-    audit_record(action="auth.password_change", resource_type="user", resource_id=user.pk, actor_id=actor_id)
+    audit_record(actor=actor or user, obj=user, event=AccountEvent.PASSWORD_CHANGE)
 
 
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
@@ -149,4 +149,4 @@ def user_deactivate(*, user: User, actor: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     _revoke_all(user.pk)
-    audit_record(action="user.deactivate", resource_type="user", resource_id=user.pk, actor_id=actor.pk)
+    audit_record(actor=actor, obj=user, event=AccountEvent.DEACTIVATE)

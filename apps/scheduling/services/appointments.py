@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.clinics.models import Clinic
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
 from apps.patients.models import Patient
 from apps.scheduling import selectors
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import (
     MAX_APPOINTMENT_DURATION,
     MIN_APPOINTMENT_DURATION,
@@ -123,17 +124,6 @@ def _check_overlaps(*, practitioner_id: Any, patient_id: Any, interval: Interval
         raise patient_busy()
 
 
-def _audit(actor: User, appointment: Appointment, action: str, changes: dict[str, Any] | None = None) -> None:
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=appointment.clinic_id,
-        action=action,
-        resource_type="appointment",
-        resource_id=appointment.pk,
-        changes=changes or {},
-    )
-
-
 def _require_clinical_notes(role: Role) -> None:
     if not role_may(role, "appointment_notes", "write"):
         raise ForbiddenError(
@@ -209,9 +199,19 @@ def appointment_book(
         updated_by=actor,
     )
     _save_guarded(appointment, force_insert=True)
-    _audit(actor, appointment, "appointment.book", {"practitioner": str(practitioner_id), "patient": str(patient.pk)})
+    audit_record(
+        actor=actor,
+        obj=appointment,
+        event=SchedulingEvent.APPOINTMENT_BOOK,
+        changes={"practitioner": str(practitioner_id), "patient": str(patient.pk)},
+    )
     if outside:
-        _audit(actor, appointment, "appointment.availability_override", {"reason": override_availability_reason})
+        audit_record(
+            actor=actor,
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_AVAILABILITY_OVERRIDE,
+            changes={"reason": override_availability_reason},
+        )
     return appointment
 
 
@@ -268,9 +268,19 @@ def appointment_update(
         appointment.sequence += 1
     appointment.updated_by = actor
     _save_guarded(appointment)
-    _audit(actor, appointment, "appointment.reschedule" if moves else "appointment.update", {"fields": changed})
+    audit_record(
+        actor=actor,
+        obj=appointment,
+        event=SchedulingEvent.APPOINTMENT_RESCHEDULE if moves else SchedulingEvent.APPOINTMENT_UPDATE,
+        changes={"fields": changed},
+    )
     if moves and appointment.outside_availability:
-        _audit(actor, appointment, "appointment.availability_override", {"reason": override_availability_reason})
+        audit_record(
+            actor=actor,
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_AVAILABILITY_OVERRIDE,
+            changes={"reason": override_availability_reason},
+        )
     return appointment
 
 
@@ -328,5 +338,10 @@ def appointment_transition(
         setattr(appointment, stamp, now)
     appointment.updated_by = actor
     appointment.save()
-    _audit(actor, appointment, f"appointment.{action}", {"status": {"from": previous, "to": target}})
+    audit_record(
+        actor=actor,
+        obj=appointment,
+        event=SchedulingEvent(f"appointment.{action}"),
+        changes={"status": {"from": previous, "to": target}},
+    )
     return appointment

@@ -6,15 +6,12 @@ from typing import Any
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.clinics.models import Clinic, Membership
 from apps.core.errors import ApplicationError, ConflictError
 from apps.core.roles import Role
-from apps.scheduling.models import (
-    Availability,
-    AvailabilityException,
-    ExceptionKind,
-)
+from apps.scheduling.events import SchedulingEvent
+from apps.scheduling.models import Availability, AvailabilityException, ExceptionKind
 from apps.scheduling.services.appointments import require_own_or_others, require_practitioner
 
 
@@ -32,19 +29,6 @@ def _validate_window(start_time: time, end_time: time, slot_minutes: int | None)
             raise ApplicationError(
                 "The slot is longer than the hours.", fields={"slot_minutes": ["Longer than the hours."]}
             )
-
-
-def _audit_availability(
-    actor: User, obj: Availability | AvailabilityException, action: str, changes: dict[str, Any]
-) -> None:
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=obj.clinic_id,
-        action=action,
-        resource_type="availability" if isinstance(obj, Availability) else "availability_exception",
-        resource_id=obj.pk,
-        changes=changes,
-    )
 
 
 def _refuse_overlapping_hours(availability: Availability) -> None:
@@ -74,7 +58,12 @@ def availability_create(
     _refuse_overlapping_hours(availability)
     availability.full_clean()
     availability.save()
-    _audit_availability(actor, availability, "availability.create", {"practitioner": str(practitioner_id)})
+    audit_record(
+        actor=actor,
+        obj=availability,
+        event=SchedulingEvent.AVAILABILITY_CREATE,
+        changes={"practitioner": str(practitioner_id)},
+    )
     return availability
 
 
@@ -94,7 +83,7 @@ def availability_update(
     _refuse_overlapping_hours(availability)
     availability.full_clean()
     availability.save()
-    _audit_availability(actor, availability, "availability.update", {"fields": changed})
+    audit_record(actor=actor, obj=availability, event=SchedulingEvent.AVAILABILITY_UPDATE, changes={"fields": changed})
     return availability
 
 
@@ -102,7 +91,12 @@ def availability_update(
 def availability_delete(*, actor: User, role: Role, availability: Availability) -> None:
     """Remove weekly hours; appointments already booked stay."""
     require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=availability.practitioner_id)
-    _audit_availability(actor, availability, "availability.delete", {"practitioner": str(availability.practitioner_id)})
+    audit_record(
+        actor=actor,
+        obj=availability,
+        event=SchedulingEvent.AVAILABILITY_DELETE,
+        changes={"practitioner": str(availability.practitioner_id)},
+    )
     availability.delete()
 
 
@@ -127,12 +121,22 @@ def availability_exception_create(
     exception = AvailabilityException(clinic=clinic, practitioner_id=practitioner_id, created_by=actor, **data)
     exception.full_clean()
     exception.save()
-    _audit_availability(actor, exception, "availability_exception.create", {"kind": exception.kind})
+    audit_record(
+        actor=actor,
+        obj=exception,
+        event=SchedulingEvent.AVAILABILITY_EXCEPTION_CREATE,
+        changes={"kind": exception.kind},
+    )
     return exception
 
 
 @transaction.atomic
 def availability_exception_delete(*, actor: User, role: Role, exception: AvailabilityException) -> None:
     require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=exception.practitioner_id)
-    _audit_availability(actor, exception, "availability_exception.delete", {"kind": exception.kind})
+    audit_record(
+        actor=actor,
+        obj=exception,
+        event=SchedulingEvent.AVAILABILITY_EXCEPTION_DELETE,
+        changes={"kind": exception.kind},
+    )
     exception.delete()

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.clinics.models import Clinic
 from apps.core.roles import Role
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import CalendarFeed
 from apps.scheduling.services.appointments import require_own_or_others, require_practitioner
 
@@ -19,14 +20,11 @@ def feed_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _audit(actor_id: Any, feed: CalendarFeed, action: str, changes: dict[str, Any] | None = None) -> None:
+def _audit(
+    actor: User | None, feed: CalendarFeed, event: SchedulingEvent, changes: dict[str, Any] | None = None
+) -> None:
     audit_record(
-        actor_id=actor_id,
-        clinic_id=feed.clinic_id,
-        action=action,
-        resource_type="calendar_feed",
-        resource_id=feed.pk,
-        changes={"practitioner": str(feed.practitioner_id), **(changes or {})},
+        actor=actor, obj=feed, event=event, changes={"practitioner": str(feed.practitioner_id), **(changes or {})}
     )
 
 
@@ -47,12 +45,12 @@ def calendar_feed_issue(*, actor: User, role: Role, clinic: Clinic, practitioner
     for old in live:
         old.revoked_at = now
         old.save(update_fields=["revoked_at", "updated_at"])
-        _audit(actor.pk, old, "calendar_feed.revoke", {"reason": "rotated"})
+        _audit(actor, old, SchedulingEvent.CALENDAR_FEED_REVOKE, {"reason": "rotated"})
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(
         clinic=clinic, practitioner_id=practitioner_id, token_hash=feed_token_hash(token), created_by=actor
     )
-    _audit(actor.pk, feed, "calendar_feed.issue", {"rotated": bool(live)})
+    _audit(actor, feed, SchedulingEvent.CALENDAR_FEED_ISSUE, {"rotated": bool(live)})
     return feed, token
 
 
@@ -64,11 +62,11 @@ def calendar_feed_revoke(*, actor: User, role: Role, feed: CalendarFeed) -> Cale
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()
         feed.save(update_fields=["revoked_at", "updated_at"])
-        _audit(actor.pk, feed, "calendar_feed.revoke", {"reason": "revoked"})
+        _audit(actor, feed, SchedulingEvent.CALENDAR_FEED_REVOKE, {"reason": "revoked"})
     return feed
 
 
 def calendar_feed_used(*, feed: CalendarFeed, appointment_ids: list[Any]) -> None:
     """Record a read through the URL: the audit names the feed (no user is signed in) and what it disclosed."""
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
-    _audit(None, feed, "calendar_feed.read", {"appointments": [str(pk) for pk in appointment_ids]})
+    _audit(None, feed, SchedulingEvent.CALENDAR_FEED_READ, {"appointments": [str(pk) for pk in appointment_ids]})

@@ -3,11 +3,10 @@
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.patients.models import Patient
-from apps.scheduling.models import (
-    ReminderPreference,
-)
+from apps.scheduling.events import SchedulingEvent
+from apps.scheduling.models import ReminderPreference
 
 
 @transaction.atomic
@@ -22,11 +21,9 @@ def reminder_preference_set(*, actor: User, patient: Patient, opted_out: bool) -
     preference.updated_by = actor
     preference.save()
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=patient.clinic_id,
-        action="patient.reminder_preference",
-        resource_type="patient",
-        resource_id=patient.pk,
+        actor=actor,
+        obj=patient,
+        event=SchedulingEvent.REMINDER_PREFERENCE,
         changes={"opted_out": opted_out},
     )
     return preference

@@ -18,11 +18,12 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.clinics.models import Clinic
 from apps.core.errors import ApplicationError, ConflictError
 from apps.core.roles import Role
 from apps.patients.models import Patient
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import (
     ACTIVE_STATUSES,
     MAX_APPOINTMENT_DURATION,
@@ -128,15 +129,8 @@ def _lost_race(exc: DatabaseError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED)
 
 
-def _audit(actor: User, series: AppointmentSeries, action: str, changes: dict[str, Any]) -> None:
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=series.clinic_id,
-        action=action,
-        resource_type="appointment_series",
-        resource_id=series.pk,
-        changes=changes,
-    )
+def _audit(actor: User, series: AppointmentSeries, event: SchedulingEvent, changes: dict[str, Any]) -> None:
+    audit_record(actor=actor, obj=series, event=event, changes=changes)
 
 
 @transaction.atomic
@@ -209,7 +203,7 @@ def appointment_series_book(
     _audit(
         actor,
         series,
-        "appointment_series.book",
+        SchedulingEvent.SERIES_BOOK,
         {
             "rrule": rule.text,
             "patient": str(patient.pk),
@@ -248,7 +242,7 @@ def appointment_series_cancel(
             series, from_appointment_id, (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
         )
     ]
-    _audit(actor, series, "appointment_series.cancel", {"appointments": [str(a.pk) for a in cancelled]})
+    _audit(actor, series, SchedulingEvent.SERIES_CANCEL, {"appointments": [str(a.pk) for a in cancelled]})
     return cancelled
 
 
@@ -301,5 +295,5 @@ def appointment_series_move(
         if not _lost_race(exc):
             raise
         raise _refuse([{"start": "", "end": "", "reason": "slot_taken"}]) from None
-    _audit(actor, series, "appointment_series.move", {"appointments": [str(t.pk) for t in targets]})
+    _audit(actor, series, SchedulingEvent.SERIES_MOVE, {"appointments": [str(t.pk) for t in targets]})
     return targets

@@ -15,8 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.audit.record import audit_record, audit_record_reads
 from apps.core.roles import READ, WRITE
-from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with, require_role
+from apps.core.tenancy import clinic_ids_with, require_role
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.scheduling import ical, selectors, services
 from apps.scheduling.api.appointment_output import (
     APPOINTMENT_COLUMNS,
@@ -42,6 +44,7 @@ from apps.scheduling.api.views.common import (
     uuid_param,
     zone_of_filter,
 )
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import Appointment
 
 # The calendar feed covers at most this long a span per request.
@@ -95,11 +98,26 @@ class AppointmentViewSet(ClinicScopedViewSet):
         responses=AppointmentOutput(many=True),
     )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS))
-        return self.get_paginated_response(self._render(page or []))
+        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS)) or []
+        audit_record_reads(  # the rows name the patient: one read event per request
+            actor=request_user(request),
+            event=SchedulingEvent.APPOINTMENT_LIST,
+            model=Appointment,
+            rows=page,
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
+        return self.get_paginated_response(self._render(page))
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return self._answer(self.get_object())
+        appointment = self.get_object()
+        audit_record(
+            actor=request_user(request),
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_READ,
+            changes={"patient": str(appointment.patient_id)},
+        )
+        return self._answer(appointment)
 
     @extend_schema(request=AppointmentCreateInput, responses={201: AppointmentOutput, 409: OpenApiResponse()})
     def create(self, request: Request) -> Response:
@@ -206,6 +224,14 @@ class AppointmentViewSet(ClinicScopedViewSet):
             start_before=start_before,
         )
         text = ical.appointments_calendar(appointments, name="ClinicOps appointments", host=request.get_host())
+        audit_record_reads(  # the feed carries MRNs and times
+            actor=user,
+            event=SchedulingEvent.APPOINTMENT_CALENDAR,
+            model=Appointment,
+            rows=appointments,  # evaluated once, by the feed above
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
         response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="appointments.ics"'
         return response

@@ -13,7 +13,8 @@ from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
 from apps.core.dates import date_param
 from apps.core.roles import READ
-from apps.core.tenancy import ClinicScopedViewSet, require_role
+from apps.core.tenancy import require_role
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.scheduling import selectors, services
 from apps.scheduling.api.serializers import (
     AvailabilityCreateInput,

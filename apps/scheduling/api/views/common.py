@@ -12,7 +12,8 @@ from apps.clinics.models import Clinic
 from apps.core.dates import aware_datetime_param, date_param
 from apps.core.pagination import PagePagination
 from apps.core.roles import Role
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_param
+from apps.core.tenancy import clinic_roles, parse_uuid_param
+from apps.core.viewsets import ClinicScopedViewSet
 
 
 def clinic_for_write(view: ClinicScopedViewSet, clinic_id: Any) -> tuple[Clinic, Role]:

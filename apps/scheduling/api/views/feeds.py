@@ -8,7 +8,6 @@ and stops working the moment it is rotated or revoked.
 import re
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.http import HttpResponse
@@ -27,9 +26,10 @@ from apps.accounts.authentication import request_user
 from apps.core.errors import NotFoundError
 from apps.core.roles import MANAGERS
 from apps.core.serializers import StrictInputSerializer
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles
+from apps.core.tenancy import clinic_roles
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.scheduling import ical, selectors
-from apps.scheduling.api.appointment_output import local_instant
+from apps.scheduling.api.appointment_output import in_zone
 from apps.scheduling.api.renderers import ICalendarRenderer
 from apps.scheduling.api.views.common import CLINIC_PARAM, clinic_for_write, role_in
 from apps.scheduling.models import CalendarFeed
@@ -63,16 +63,16 @@ class CalendarFeedIssuedOutput(CalendarFeedOutput):
 
 
 def render_feed(feed: CalendarFeed) -> dict[str, Any]:
-    zone = ZoneInfo(feed.clinic.time_zone)
+    zone_name = feed.clinic.time_zone
     return {
         "id": str(feed.pk),
         "clinic": str(feed.clinic_id),
         "practitioner": str(feed.practitioner_id),
         "time_zone": feed.clinic.time_zone,
         "live": feed.revoked_at is None,
-        "created_at": local_instant(feed.created_at, zone),
-        "revoked_at": local_instant(feed.revoked_at, zone),
-        "last_used_at": local_instant(feed.last_used_at, zone),
+        "created_at": in_zone(feed.created_at, zone_name),
+        "revoked_at": in_zone(feed.revoked_at, zone_name),
+        "last_used_at": in_zone(feed.last_used_at, zone_name),
     }
 
 

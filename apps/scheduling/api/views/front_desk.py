@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.tenancy import ClinicScopedViewSet
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.api.serializers import no_control_characters
 from apps.scheduling import selectors
 

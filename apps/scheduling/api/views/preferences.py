@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
-from apps.core.tenancy import ClinicScopedViewSet
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.models import Patient
 from apps.scheduling import services
 from apps.scheduling.api.serializers import (

@@ -4,7 +4,6 @@ One occurrence is changed through ``appointments/{id}/`` like any appointment.
 """
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -14,22 +13,23 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.core.serializers import StrictInputSerializer
-from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with
+from apps.core.tenancy import clinic_ids_with
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.api.serializers import no_control_characters
 from apps.scheduling.api.appointment_output import (
     APPOINTMENT_COLUMNS,
     AppointmentOutput,
     PatientRef,
     PractitionerRef,
-    local_instant,
+    in_zone,
     patient_name,
+    practitioner_display_name,
     render_appointments,
 )
 from apps.scheduling.api.serializers import AwareDateTimeField
 from apps.scheduling.api.views.common import CLINIC_PARAM, clinic_for_write, role_in
 from apps.scheduling.models import Appointment, AppointmentSeries
 from apps.scheduling.recurrence import MAX_OCCURRENCES
-from apps.scheduling.selectors import practitioner_display_name
 from apps.scheduling.services import series as series_services
 
 
@@ -111,7 +111,7 @@ class AppointmentSeriesViewSet(ClinicScopedViewSet):
             by_series[row["series_id"]].append(row)
         out = []
         for series in many:
-            zone = ZoneInfo(series.clinic.time_zone)
+            zone_name = series.clinic.time_zone
             out.append(
                 {
                     "id": str(series.pk),
@@ -127,10 +127,10 @@ class AppointmentSeriesViewSet(ClinicScopedViewSet):
                         "name": practitioner_display_name(series.practitioner.full_name, series.practitioner_id),
                     },
                     "rrule": series.rrule,
-                    "first_start": local_instant(series.first_start, zone),
+                    "first_start": in_zone(series.first_start, zone_name),
                     "minutes": series.duration_minutes,
                     "reason": series.reason,
-                    "created_at": local_instant(series.created_at, zone),
+                    "created_at": in_zone(series.created_at, zone_name),
                     "occurrences": render_appointments(by_series[series.pk], clinical_clinic_ids=clinical),
                 }
             )
