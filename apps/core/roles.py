@@ -77,6 +77,12 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "write_others": MANAGERS,
     },
+    # The waitlist and its offers (they name patients): the front desk, managers and practitioners
+    # read; the front desk and managers put patients on it and confirm or decline offers. Billing: none.
+    "waitlist": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
+    },
     "availability": {
         READ: ALL_ROLES,
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),

@@ -59,6 +59,10 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "appointments": "Booking, rescheduling and the visit's progress (check-in, completion, cancellation, "
     "no-show); an iCalendar feed of a practitioner's appointments.",
     "reminder-preferences": "A patient's choice about appointment reminders.",
+    "waitlist": "Patients waiting for an earlier slot (one practitioner or any, dates, preferred weekdays and "
+    "times, priority), and a clinic's day of waiting entries and offers for the front desk.",
+    "waitlist-offers": "Freed slots offered to waitlist entries in order; an offer holds its slot for the clinic's "
+    "hold time, the first confirmation books it, and an expired or declined offer passes to the next entry.",
     "services": "A clinic's catalog of billable services with prices and tax rates.",
     "invoices": "Invoices: drafts change freely; issuing gives a gapless number and freezes them; "
     "void and re-issue correct them. Payments are taken here with an Idempotency-Key.",

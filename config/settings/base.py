@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.scheduling",
     "apps.jobs",
+    "apps.waitlist",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,11 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
     "send-appointment-reminders": {
         "task": "apps.scheduling.tasks.send_due_reminders",
         "every_minutes": 5,
+    },
+    # Expires overdue waitlist offers (each passes its slot on) and sends queued offer messages.
+    "waitlist-tick": {
+        "task": "apps.waitlist.tasks.waitlist_tick",
+        "every_minutes": 1,
     },
     "sweep-stale-jobs": {
         "task": "apps.jobs.tasks.sweep_stale_jobs",

@@ -30,6 +30,7 @@ from apps.scheduling.models import (
     Appointment,
     AppointmentStatus,
 )
+from apps.scheduling.slot_hooks import run_slot_freed_hooks
 from apps.scheduling.slots import Interval
 
 EXCLUSION_VIOLATION = "23P01"
@@ -243,6 +244,7 @@ def appointment_update(
             f"A {appointment.get_status_display().lower()} appointment cannot be changed this way.",
             code="invalid_transition",
         )
+    freed = (appointment.practitioner_id, appointment.start, appointment.end)
     for name in changed:
         setattr(appointment, name, changes[name])
     if moves:
@@ -274,6 +276,8 @@ def appointment_update(
         event=SchedulingEvent.APPOINTMENT_RESCHEDULE if moves else SchedulingEvent.APPOINTMENT_UPDATE,
         changes={"fields": changed},
     )
+    if moves:  # the old time is free: other apps may offer it (apps.scheduling.slot_hooks)
+        run_slot_freed_hooks(clinic_id=appointment.clinic_id, practitioner_id=freed[0], start=freed[1], end=freed[2])
     if moves and appointment.outside_availability:
         audit_record(
             actor=actor,
@@ -344,4 +348,11 @@ def appointment_transition(
         event=SchedulingEvent(f"appointment.{action}"),
         changes={"status": {"from": previous, "to": target}},
     )
+    if action in ("cancel", "no_show"):  # the time is free: other apps may offer it (apps.scheduling.slot_hooks)
+        run_slot_freed_hooks(
+            clinic_id=appointment.clinic_id,
+            practitioner_id=appointment.practitioner_id,
+            start=appointment.start,
+            end=appointment.end,
+        )
     return appointment

@@ -1,9 +1,11 @@
 """Editing practitioners' weekly hours and their exceptions."""
 
-from datetime import time
+from datetime import date, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.record import audit_record
@@ -13,6 +15,19 @@ from apps.core.roles import Role
 from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import Availability, AvailabilityException, ExceptionKind
 from apps.scheduling.services.appointments import require_own_or_others, require_practitioner
+from apps.scheduling.slot_hooks import run_slot_freed_hooks
+from apps.scheduling.slots import local_day_bounds
+
+
+def _freed_from_now(clinic_id: Any, practitioner_id: Any) -> None:
+    # New or changed weekly hours may open time on every coming week (apps.scheduling.slot_hooks).
+    run_slot_freed_hooks(clinic_id=clinic_id, practitioner_id=practitioner_id, start=timezone.now(), end=None)
+
+
+def _freed_on(clinic: Clinic, practitioner_id: Any, day: date) -> None:
+    # Extra hours, or a day off taken back, open time on that local date (apps.scheduling.slot_hooks).
+    bounds = local_day_bounds(day, day, ZoneInfo(clinic.time_zone))
+    run_slot_freed_hooks(clinic_id=clinic.pk, practitioner_id=practitioner_id, start=bounds.start, end=bounds.end)
 
 
 def _lock_practitioner(clinic_id: Any, practitioner_id: Any) -> None:
@@ -64,6 +79,7 @@ def availability_create(
         event=SchedulingEvent.AVAILABILITY_CREATE,
         changes={"practitioner": str(practitioner_id)},
     )
+    _freed_from_now(clinic.pk, practitioner_id)
     return availability
 
 
@@ -84,6 +100,7 @@ def availability_update(
     availability.full_clean()
     availability.save()
     audit_record(actor=actor, obj=availability, event=SchedulingEvent.AVAILABILITY_UPDATE, changes={"fields": changed})
+    _freed_from_now(availability.clinic_id, availability.practitioner_id)
     return availability
 
 
@@ -127,6 +144,8 @@ def availability_exception_create(
         event=SchedulingEvent.AVAILABILITY_EXCEPTION_CREATE,
         changes={"kind": exception.kind},
     )
+    if exception.kind == ExceptionKind.AVAILABLE:
+        _freed_on(clinic, practitioner_id, exception.date)
     return exception
 
 
@@ -140,3 +159,5 @@ def availability_exception_delete(*, actor: User, role: Role, exception: Availab
         changes={"kind": exception.kind},
     )
     exception.delete()
+    if exception.kind == ExceptionKind.UNAVAILABLE:
+        _freed_on(exception.clinic, exception.practitioner_id, exception.date)

@@ -42,6 +42,7 @@ from apps.scheduling.services.appointments import (
     require_practitioner,
     slot_length_at,
 )
+from apps.scheduling.slot_hooks import run_slot_freed_hooks
 from apps.scheduling.slots import BusyTimes, Interval, day_plan
 
 
@@ -284,6 +285,7 @@ def appointment_series_move(
     )
     if conflicts:
         raise _refuse(conflicts)
+    freed = (min(t.start for t in targets), max(t.end for t in targets))
     try:
         with transaction.atomic():
             for occurrence, interval in zip(targets, intervals, strict=True):
@@ -296,4 +298,6 @@ def appointment_series_move(
             raise
         raise _refuse([{"start": "", "end": "", "reason": "slot_taken"}]) from None
     _audit(actor, series, SchedulingEvent.SERIES_MOVE, {"appointments": [str(t.pk) for t in targets]})
+    # The old times are free: other apps may offer them (apps.scheduling.slot_hooks).
+    run_slot_freed_hooks(clinic_id=clinic.pk, practitioner_id=series.practitioner_id, start=freed[0], end=freed[1])
     return targets
