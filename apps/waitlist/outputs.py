@@ -8,6 +8,7 @@ offset of that moment, as the scheduling answers are (``time_zone`` names it).
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.converters import as_date, as_id, as_time
@@ -17,6 +18,19 @@ from apps.scheduling.selectors import practitioner_display_name
 from apps.waitlist.models import WaitlistEntry, WaitlistOffer
 
 ZONE = "clinic__time_zone"
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "null: any of the clinic's practitioners",
+        "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}},
+        "required": ["id", "name"],
+    }
+)
+class AnyPractitionerRef(serializers.JSONField):
+    """A practitioner reference or null, documented inline: OpenAPI 3.0 cannot make a referenced object nullable."""
 
 
 def _patient(prefix: str) -> OutputField:
@@ -38,11 +52,7 @@ def _practitioner(*, null: bool) -> OutputField:
             return None
         return {"id": str(pk), "name": practitioner_display_name(row["practitioner__full_name"], pk)}
 
-    schema = (
-        PractitionerRef(allow_null=True, help_text="null: any of the clinic's practitioners")
-        if null
-        else PractitionerRef()
-    )
+    schema = AnyPractitionerRef(allow_null=True) if null else PractitionerRef()
     return computed("practitioner", compute, needs=("practitioner_id", "practitioner__full_name"), schema=schema)
 
 
