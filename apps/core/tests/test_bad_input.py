@@ -155,3 +155,67 @@ def test_every_route_with_a_body_refuses_it_as_json_before_writing(owner_api, cl
         body = response.json()
         assert body["code"] == code or response.status_code == 404, (method, path, body)
     assert {model: model.objects.count() for model in apps.get_models()} == counts
+
+
+# --- the waitlist's body routes (apps/waitlist) ---------------------------------------------------
+
+
+def _waitlist_body(clinic, **extra):
+    from apps.patients.tests.factories import PatientFactory
+
+    today = timezone.now().date()
+    return {
+        "clinic": str(clinic.pk),
+        "patient": str(PatientFactory(clinic=clinic).pk),
+        "date_from": (today + timedelta(days=1)).isoformat(),
+        "date_to": (today + timedelta(days=10)).isoformat(),
+        **extra,
+    }
+
+
+WAITLIST_BAD = [
+    ({"date_to": "2000-01-01"}, "date_to"),  # before date_from, and over
+    ({"date_from": "9999-12-31"}, "date_from"),
+    ({"date_to": (timezone.now().date() + timedelta(days=800)).isoformat()}, "date_to"),  # over a year
+    ({"weekdays": [7]}, "weekdays"),
+    ({"weekdays": "monday"}, "weekdays"),
+    ({"weekdays": list(range(8))}, "weekdays"),
+    ({"earliest_time": "12:00", "latest_time": "09:00"}, "latest_time"),
+    ({"earliest_time": "25:00"}, "earliest_time"),
+    ({"priority": 9}, "priority"),
+    ({"note": "a\x00b"}, "note"),
+    ({"colour": "red"}, "colour"),
+    ({"patient": "00000000-0000-7000-8000-000000000000"}, "patient"),
+    ({"practitioner": "00000000-0000-7000-8000-000000000000"}, "practitioner"),
+]
+
+
+@pytest.mark.parametrize(("extra", "field"), WAITLIST_BAD, ids=[field for _, field in WAITLIST_BAD])
+def test_bad_waitlist_entries_are_400_and_write_nothing(owner_api, clinic, extra, field):
+    from apps.waitlist.models import WaitlistEntry
+    from apps.waitlist.tests.factories import WaitlistEntryFactory
+
+    body = _error(owner_api.post("/api/v1/waitlist/", _waitlist_body(clinic, **extra), format="json"), 400)
+    assert field in body["fields"], body
+    assert not WaitlistEntry.objects.exists()
+    entry = WaitlistEntryFactory(clinic=clinic)
+    change = {k: v for k, v in extra.items() if k != "patient"} or {"patient": extra["patient"]}
+    body = _error(owner_api.patch(f"/api/v1/waitlist/{entry.pk}/", change, format="json"), 400)
+    assert field in body["fields"], body
+    assert WaitlistEntry.objects.get().updated_at == entry.updated_at
+
+
+def test_an_offer_confirmed_twice_is_409_and_writes_nothing(owner_api, clinic):
+    from apps.audit.models import AuditEvent
+    from apps.scheduling.tests.factories import days_ahead, local_at, open_all_week
+    from apps.waitlist.tests.factories import WaitlistOfferFactory
+
+    practitioner = clinic.staff["practitioner"]
+    open_all_week(clinic, practitioner)
+    offer = WaitlistOfferFactory(
+        entry__clinic=clinic, practitioner=practitioner, start=local_at(clinic, days_ahead(3), "10:00")
+    )
+    assert owner_api.post(f"/api/v1/waitlist-offers/{offer.pk}/confirm/").status_code == 200
+    before = (Appointment.objects.count(), AuditEvent.objects.count())
+    _error(owner_api.post(f"/api/v1/waitlist-offers/{offer.pk}/confirm/"), 409, "offer_not_pending")
+    assert (Appointment.objects.count(), AuditEvent.objects.count()) == before
