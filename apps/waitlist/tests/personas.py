@@ -6,12 +6,13 @@ read; billing neither (404 on records, 403 on lists and the day).
 
 from datetime import timedelta
 
+from tests.personas import PersonaCase, Target
+
 from apps.core.roles import Role
-from apps.patients.tests.factories import PatientFactory
+from apps.patients.tests.personas import new_patient_id
 from apps.scheduling.tests.factories import days_ahead, local_at, open_all_week
 from apps.waitlist.models import WaitlistOfferNotification, WaitlistSettings
 from apps.waitlist.tests.factories import WaitlistEntryFactory, WaitlistOfferFactory
-from tests.personas import PersonaCase, Target
 
 
 def an_entry(target: Target):
@@ -21,7 +22,7 @@ def an_entry(target: Target):
 def a_new_entry(target: Target, obj) -> dict:
     return {
         "clinic": str(target.clinic.pk),
-        "patient": str(PatientFactory(clinic=target.clinic).pk),
+        "patient": new_patient_id(target.clinic),
         "date_from": days_ahead(1).isoformat(),
         "date_to": days_ahead(10).isoformat(),
         "weekdays": [0, 2],

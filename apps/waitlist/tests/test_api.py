@@ -56,9 +56,15 @@ def test_the_front_desk_puts_a_patient_on_the_waitlist(desk, clinic, practitione
     response = desk.post("/api/v1/waitlist/", body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
-    assert data["patient"]["id"] == body["patient"] and data["patient"]["mrn"]
+    assert data["patient"]["id"] == body["patient"]
+    assert data["patient"]["mrn"]
     assert data["practitioner"]["id"] == str(practitioner.pk)
-    assert (data["weekdays"], data["earliest_time"], data["priority"], data["status"]) == ([0, 4], "08:30:00", 2, "waiting")
+    assert (data["weekdays"], data["earliest_time"], data["priority"], data["status"]) == (
+        [0, 4],
+        "08:30:00",
+        2,
+        "waiting",
+    )
     assert data["time_zone"] == clinic.time_zone
     assert AuditEvent.objects.filter(action="waitlist_entry.create", resource_id=data["id"]).exists()
 
@@ -102,7 +108,11 @@ def test_confirming_an_offer_books_the_slot_through_the_booking_service(desk, cl
     data = response.json()
     appointment = Appointment.objects.get()
     assert (data["status"], data["appointment"]) == ("confirmed", str(appointment.pk))
-    assert (appointment.start, appointment.end, appointment.practitioner_id) == (offer.start, offer.end, practitioner.pk)
+    assert (appointment.start, appointment.end, appointment.practitioner_id) == (
+        offer.start,
+        offer.end,
+        practitioner.pk,
+    )
     assert appointment.patient_id == offer.entry.patient_id
     assert appointment.front_desk_note == "Call before noon"
     offer.entry.refresh_from_db()

@@ -67,7 +67,7 @@ def test_two_patients_confirming_for_the_same_slot_at_once_one_wins(clinic, prac
     assert Appointment.objects.count() == 1
     winner = WaitlistOffer.objects.get(status=OfferStatus.CONFIRMED)
     loser = WaitlistOffer.objects.exclude(pk=winner.pk).get()
-    assert loser.status == OfferStatus.PENDING and loser.appointment_id is None  # nothing half-written
+    assert (loser.status, loser.appointment_id) == (OfferStatus.PENDING, None)  # nothing half-written
     assert Appointment.objects.get().patient_id == winner.entry.patient_id
     assert loser.entry.status == EntryStatus.WAITING
 
@@ -86,4 +86,4 @@ def test_ten_confirmations_of_one_offer_at_once_book_it_once(clinic, practitione
     assert outcomes.count("offer_not_pending") == 9, outcomes
     assert Appointment.objects.count() == 1
     offer.refresh_from_db()
-    assert offer.status == OfferStatus.CONFIRMED and offer.appointment_id == Appointment.objects.get().pk
+    assert (offer.status, offer.appointment_id) == (OfferStatus.CONFIRMED, Appointment.objects.get().pk)

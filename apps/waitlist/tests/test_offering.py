@@ -133,7 +133,9 @@ def test_the_offer_message_says_when_and_how_long_without_the_patients_name(clin
     waitlist_tick()
     ((to, body),) = sms_outbox
     assert to == waiting.patient.phone
-    assert "10:00" in body and "held for you until" in body and clinic.name in body
+    assert "10:00" in body
+    assert "held for you until" in body
+    assert clinic.name in body
     assert waiting.patient.family_name not in body
     assert [m.to for m in mail.outbox] == [["waiting@example.org"]]
     assert offer.notifications.filter(status="sent").count() == 2
@@ -215,3 +217,15 @@ def test_nobody_waiting_queues_no_job(clinic, practitioner, django_capture_on_co
             actor=clinic.staff[Role.OWNER], role=Role.OWNER, appointment=appointment, action="cancel", reason="Ill"
         )
     assert not Job.objects.exists()
+
+
+def test_demo_waitlist_is_seeded_once():
+    from django.core.management import call_command
+
+    from apps.waitlist.models import WaitlistEntry
+
+    call_command("seed_demo")
+    count = WaitlistEntry.objects.count()
+    call_command("seed_demo")
+    assert count == WaitlistEntry.objects.count() > 0
+    assert WaitlistEntry.objects.filter(priority=2).exists()
