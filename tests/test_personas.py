@@ -7,6 +7,9 @@ changes nothing; each role inside it gets a 2xx. Apps supply factories and bodie
 ``apps/<app>/tests/personas.py`` (docs/decisions.md, "Persona suite").
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 from django.apps import apps as django_apps
 from django.db import transaction
@@ -15,7 +18,7 @@ from django.urls import reverse
 
 from apps.core.roles import PERMISSIONS, READ, Role
 from tests.personas import Target, snapshot
-from tests.personas.expect import OTHER_CLINIC, SUCCESS, Case, cases
+from tests.personas.expect import HOME_LISTED, OTHER_CLINIC, OTHER_UNLISTED, SUCCESS, Case, cases
 from tests.personas.registry import internal_models, personas
 from tests.personas.routes import Route, api_routes, app_urlconfs, project_apps
 from tests.personas.world import World, build_world
@@ -37,11 +40,20 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             outer.__exit__(None, None, None)
 
 
-def send(world: World, case: Case):
-    """Prepare the record and body, then make the request; returns (response, changed tables)."""
+@dataclass
+class Sent:
+    response: Any
+    content: bytes
+    obj: Any
+    changed: list[str]
+
+
+def send(world: World, case: Case) -> Sent:
+    """Prepare the record and body, then make the request; a write is framed by two table snapshots."""
     endpoint, entry, route = case.endpoint, case.entry, case.endpoint.route
     target = world.target_of(case)
-    obj = entry.make_object(target) if entry.make_object else None
+    lists_a_record = case.persona in (HOME_LISTED, OTHER_UNLISTED)
+    obj = entry.make_object(target) if entry.make_object and (route.is_detail or lists_a_record) else None
     kwargs = {}
     if route.is_detail:
         assert obj is not None, f"{route.name}: a detail route needs make_object"
@@ -51,34 +63,42 @@ def send(world: World, case: Case):
     url = reverse(route.name, kwargs=kwargs)
     headers = entry.headers(target) if entry.headers else {}
     client = world.client(world.actor_of(case))
+    changed: list[str] = []
     if endpoint.method == "GET":
-        params = {} if (route.is_detail or route.clinic_kwarg or entry.unscoped) else {"clinic": str(target.clinic.pk)}
+        narrowed = not (route.is_detail or route.clinic_kwarg or entry.unscoped or lists_a_record)
+        params = {"clinic": str(target.clinic.pk)} if narrowed else {}
         params.update(entry.query(target) if entry.query else {})
-        return client.get(url, params, **headers), []
-    body = entry.body(target, obj) if entry.body and endpoint.method != "DELETE" else None
-    before = snapshot.take()
-    response = client.generic(endpoint.method, url, **headers) if body is None else None
-    if response is None:
-        response = getattr(client, endpoint.method.lower())(url, body, format="json", **headers)
-    return response, snapshot.changes(before, snapshot.take())
+        response = client.get(url, params, **headers)
+    else:
+        body = entry.body(target, obj) if entry.body and endpoint.method != "DELETE" else None
+        before = snapshot.take()
+        if body is None:
+            response = client.generic(endpoint.method, url, **headers)
+        else:
+            response = getattr(client, endpoint.method.lower())(url, body, format="json", **headers)
+        changed = snapshot.changes(before, snapshot.take())
+    # A streamed body (a file download) must be read whole: the test client then finishes the request.
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return Sent(response, content, obj, changed)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_persona(world, db, case):
-    response, changed = send(world, case)
-    expected = case.expected()
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    shown = content[:300]
+    sent = send(world, case)
+    status, expected, shown = sent.response.status_code, case.expected(), sent.content[:300]
     if expected == SUCCESS:
-        assert 200 <= response.status_code < 300, f"{case.id}: {response.status_code} {shown!r}"
+        assert 200 <= status < 300, f"{case.id}: {status} {shown!r}"
+        if case.persona in (HOME_LISTED, OTHER_UNLISTED):
+            listed = case.entry.public_id(sent.obj).encode() in sent.content
+            assert listed == (case.persona == HOME_LISTED), f"{case.id}: listed={listed} {shown!r}"
         return
-    assert response.status_code == expected, f"{case.id}: expected {expected}, got {response.status_code} {shown!r}"
-    body = response.json()
+    assert status == expected, f"{case.id}: expected {expected}, got {status} {shown!r}"
+    body = sent.response.json()
     assert {"code", "message", "fields"} <= set(body), body
     if case.persona == OTHER_CLINIC and expected == 400:
         assert case.entry.body_clinic_field in body["fields"], f"{case.id}: 400 for another reason: {body}"
     if case.endpoint.method in WRITE_METHODS:
-        assert changed == [], f"{case.id}: a refused {case.endpoint.method} changed {changed}"
+        assert sent.changed == [], f"{case.id}: a refused {case.endpoint.method} changed {sent.changed}"
 
 
 # --- the suite covers everything, and cannot silently stop covering -----------------------------------

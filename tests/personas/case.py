@@ -34,7 +34,9 @@ class PersonaCase:
     """One route's entry in an app's ``PERSONAS`` registry.
 
     - ``make_object(target)``: for detail routes, a record in ``target.clinic`` in the state the
-      route's actions accept (a draft for ``issue/``, an issued invoice for ``payments/``...).
+      route's actions accept (a draft for ``issue/``, an issued invoice for ``payments/``...). For a
+      list, a record it shows: the suite checks that the unfiltered list shows the caller's clinic's
+      and never another clinic's (found by ``public_id(obj)`` in the response).
     - ``body(target, obj)``: a valid body for the route's writing method(s), naming ``target.clinic``.
     - ``query(target)``: extra query parameters for GET on a collection (``?clinic=`` is added).
     - ``headers(target)``: extra headers (an ``Idempotency-Key``).
@@ -62,3 +64,4 @@ class PersonaCase:
     unscoped: str = ""
     anonymous: int = 401
     no_other_clinic: dict[str, str] = field(default_factory=dict)
+    public_id: Callable[[Any], str] = lambda obj: str(obj.pk)

@@ -9,6 +9,9 @@ from tests.personas.routes import Endpoint, endpoints
 
 ANONYMOUS = "anonymous"
 OTHER_CLINIC = "other-clinic"
+# A list without ?clinic=: a record of the caller's clinic shows, one of another clinic does not.
+HOME_LISTED = "home-record-listed"
+OTHER_UNLISTED = "other-clinic-record-unlisted"
 OTHERS_SUFFIX = "-on-others"
 SUCCESS = "2xx"
 
@@ -64,6 +67,8 @@ class Case:
         route = self.endpoint.route
         if self.persona == ANONYMOUS:
             return self.entry.anonymous
+        if self.persona in (HOME_LISTED, OTHER_UNLISTED):
+            return SUCCESS
         if self.persona == OTHER_CLINIC:
             if route.is_detail or route.clinic_kwarg or self.endpoint.method == "GET":
                 return 404
@@ -95,6 +100,8 @@ def cases() -> list[Case]:
             continue
         if endpoint.method not in entry.no_other_clinic:
             found.append(Case(endpoint, entry, OTHER_CLINIC))
+        if endpoint.method == "GET" and entry.make_object and not endpoint.route.is_detail:
+            found += [Case(endpoint, entry, HOME_LISTED), Case(endpoint, entry, OTHER_UNLISTED)]
         for role in Role:
             found.append(Case(endpoint, entry, role.value))
         for role in Role:

@@ -9,7 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from apps.clinics.tests.factories import MembershipFactory, clinic_with_staff
 from apps.core.roles import Role
 from tests.personas.case import Target
-from tests.personas.expect import ANONYMOUS, OTHER_CLINIC, Case
+from tests.personas.expect import ANONYMOUS, HOME_LISTED, OTHER_CLINIC, OTHER_UNLISTED, Case
 
 
 @dataclass
@@ -31,7 +31,7 @@ class World:
     def actor_of(self, case: Case) -> Any | None:
         if case.persona == ANONYMOUS:
             return None
-        if case.persona == OTHER_CLINIC:
+        if case.persona in (OTHER_CLINIC, HOME_LISTED, OTHER_UNLISTED):
             return self.clinic.staff[case.tenancy_actor_role()]
         assert case.role is not None
         return self.clinic.staff[case.role]
@@ -42,7 +42,9 @@ class World:
         if case.persona == ANONYMOUS:
             return Target(clinic=self.clinic, actor=self.clinic.staff[Role.OWNER], owner=practitioner)
         actor = self.actor_of(case)
-        if case.persona == OTHER_CLINIC:
+        if case.persona == HOME_LISTED:
+            return Target(clinic=self.clinic, actor=actor, owner=practitioner)
+        if case.persona in (OTHER_CLINIC, OTHER_UNLISTED):
             return Target(clinic=self.other_clinic, actor=actor, owner=self.other_clinic.staff[Role.PRACTITIONER])
         if case.on_others:
             return Target(clinic=self.clinic, actor=actor, owner=self.clinic.colleague)

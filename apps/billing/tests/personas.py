@@ -47,11 +47,11 @@ def a_fresh_key(target: Target) -> dict:
 
 
 PERSONAS = {
-    "service-list": PersonaCase(body=new_service),
+    "service-list": PersonaCase(make_object=lambda target: ServiceFactory(clinic=target.clinic), body=new_service),
     "service-detail": PersonaCase(
         make_object=lambda target: ServiceFactory(clinic=target.clinic), body=lambda target, obj: {"name": "Renamed"}
     ),
-    "invoice-list": PersonaCase(body=new_invoice),
+    "invoice-list": PersonaCase(make_object=a_draft, body=new_invoice),
     "invoice-detail": PersonaCase(make_object=a_draft, body=lambda target, obj: {"notes": "Persona note"}),
     "invoice-issue": PersonaCase(make_object=a_draft, body=lambda target, obj: {}),
     "invoice-payments": PersonaCase(
@@ -62,7 +62,7 @@ PERSONAS = {
     "invoice-pdf": PersonaCase(make_object=an_issued_invoice),
     "invoice-reissue": PersonaCase(make_object=a_void_invoice),
     "invoice-void": PersonaCase(make_object=an_issued_invoice, body=lambda target, obj: {"reason": "Wrong patient"}),
-    "payment-list": PersonaCase(),
+    "payment-list": PersonaCase(make_object=a_payment),
     "payment-detail": PersonaCase(make_object=a_payment),
     "payment-refunds": PersonaCase(
         make_object=a_payment, body=lambda target, obj: {"amount": "10.00", "reason": "Goodwill"}, models=(Refund,)

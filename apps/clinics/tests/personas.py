@@ -23,10 +23,11 @@ def a_receptionist(target: Target):
 
 PERSONAS = {
     "clinic-list": PersonaCase(
+        make_object=clinic_itself,
         body=lambda target, obj: {"name": "Persona New Clinic", "time_zone": "Europe/Berlin"},
         any_member=("POST",),
         no_other_clinic={
-            "GET": "the list is the caller's own clinics and ?clinic= does not narrow it (clinic-detail: 404)",
+            "GET": "?clinic= does not narrow the list of the caller's clinics (another one is still never listed)",
             "POST": "a new clinic names no existing one",
         },
     ),

@@ -34,10 +34,12 @@ def a_finished_export(target: Target):
 
 
 PERSONAS = {
-    "patient-export-list": PersonaCase(body=lambda target, obj: {"clinic": str(target.clinic.pk), "format": "csv"}),
+    "patient-export-list": PersonaCase(
+        make_object=an_export, body=lambda target, obj: {"clinic": str(target.clinic.pk), "format": "csv"}
+    ),
     "patient-export-detail": PersonaCase(make_object=an_export),
     "patient-export-download": PersonaCase(make_object=a_finished_export),
-    "patient-list": PersonaCase(body=new_patient),
+    "patient-list": PersonaCase(make_object=a_patient, body=new_patient),
     "patient-detail": PersonaCase(make_object=a_patient, body=lambda target, obj: {"city": "Potsdam"}),
     "patient-fhir": PersonaCase(make_object=a_patient),
 }

@@ -78,18 +78,31 @@ def an_exception(target: Target):
     )
 
 
+def weekly_hours_of_owner(target: Target):
+    return AvailabilityFactory(clinic=target.clinic, practitioner=target.owner)
+
+
+def a_preference(target: Target):
+    patient = PatientFactory(clinic=target.clinic)
+    return ReminderPreference.objects.create(clinic=target.clinic, patient=patient, opted_out=True)
+
+
 PERSONAS = {
-    "availability-list": PersonaCase(body=weekly_hours, others=OTHERS),
+    "availability-list": PersonaCase(make_object=weekly_hours_of_owner, body=weekly_hours, others=OTHERS),
     "availability-detail": PersonaCase(
-        make_object=lambda target: AvailabilityFactory(clinic=target.clinic, practitioner=target.owner),
+        make_object=weekly_hours_of_owner,
         body=lambda target, obj: {"slot_minutes": 15},
         others=OTHERS,
     ),
-    "availability-exception-list": PersonaCase(body=a_day_off, others=OTHERS),
+    "availability-exception-list": PersonaCase(make_object=an_exception, body=a_day_off, others=OTHERS),
     "availability-exception-detail": PersonaCase(make_object=an_exception, others=OTHERS),
     "slot-list": PersonaCase(query=free_slots_query),
-    "appointment-list": PersonaCase(body=a_booking, others=OTHERS),
-    "appointment-calendar": PersonaCase(),
+    "appointment-list": PersonaCase(make_object=an_appointment(), body=a_booking, others=OTHERS),
+    "appointment-calendar": PersonaCase(
+        make_object=an_appointment(),
+        query=lambda target: {"practitioner": str(target.owner.pk)},
+        public_id=lambda appointment: f"UID:{appointment.pk}@",
+    ),
     "appointment-detail": PersonaCase(
         make_object=an_appointment(), body=lambda target, obj: {"notes": "Bring results"}, others=OTHERS
     ),
@@ -100,9 +113,9 @@ PERSONAS = {
     ),
     "appointment-no-show": PersonaCase(make_object=an_appointment(started=True), others=OTHERS),
     "reminder-preference-list": PersonaCase(
+        make_object=a_preference,
         body=lambda target, obj: {"patient": str(PatientFactory(clinic=target.clinic).pk), "opted_out": True},
         body_clinic_field="patient",
-        models=(ReminderPreference,),
     ),
 }
 
