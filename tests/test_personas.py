@@ -64,6 +64,7 @@ def send(world: World, case: Case) -> Sent:
     headers = entry.headers(target) if entry.headers else {}
     client = world.client(world.actor_of(case))
     changed: list[str] = []
+    response: Any
     if endpoint.method == "GET":
         narrowed = not (route.is_detail or route.clinic_kwarg or entry.unscoped or lists_a_record)
         params = {"clinic": str(target.clinic.pk)} if narrowed else {}

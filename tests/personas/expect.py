@@ -52,9 +52,9 @@ class Case:
     def only_own(self, role: Role) -> bool:
         """The role may do this to its own records only (the entry names the action for others')."""
         others = self.entry.others
-        return (
-            bool(others) and self.endpoint.matrix_action != "read" and role not in allowed_roles(self.resource, others)
-        )
+        if others is None or self.endpoint.matrix_action == "read":
+            return False
+        return role not in allowed_roles(self.resource, others)
 
     def tenancy_actor_role(self) -> Role:
         """Who tries another clinic: a role allowed to do it at home, so only tenancy refuses."""

@@ -80,21 +80,21 @@ def _walk(resolvers: list[Any], prefix: str, urlconf: str) -> list[Route]:
     routes = []
     for entry in resolvers:
         if isinstance(entry, URLResolver):
-            child_conf = entry.urlconf_name if isinstance(entry.urlconf_name, str) else urlconf
-            if not isinstance(entry.urlconf_name, str) and hasattr(entry.urlconf_module, "__name__"):
-                child_conf = entry.urlconf_module.__name__
+            name = entry.urlconf_name
+            child_conf = name if isinstance(name, str) else getattr(entry.urlconf_module, "__name__", urlconf)
             routes += _walk(entry.url_patterns, prefix + str(entry.pattern), child_conf)
         elif isinstance(entry, URLPattern):
             callback = entry.callback
             view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
             converters = getattr(entry.pattern, "converters", {})
+            actions = getattr(callback, "actions", None)
             routes.append(
                 Route(
                     name=entry.name or "",
                     path=prefix + str(entry.pattern),
                     urlconf=urlconf,
                     view=view,
-                    actions=dict(callback.actions) if getattr(callback, "actions", None) else None,
+                    actions=dict(actions) if actions else None,
                     kwargs=tuple(converters),
                 )
             )

@@ -53,8 +53,8 @@ class World:
 
 
 def build_world() -> World:
-    clinic = clinic_with_staff(name="Persona Riverside")
-    other_clinic = clinic_with_staff(name="Persona Harbor")
+    clinic: Any = clinic_with_staff(name="Persona Riverside")
+    other_clinic: Any = clinic_with_staff(name="Persona Harbor")
     for each in (clinic, other_clinic):
         each.colleague = MembershipFactory(clinic=each, role=Role.PRACTITIONER).user
     return World(clinic=clinic, other_clinic=other_clinic)

@@ -8,7 +8,7 @@ from apps.billing.payments import payment_record
 from apps.billing.services import invoice_void
 from apps.billing.tests.factories import ServiceFactory, draft_invoice, issued_invoice
 from apps.core.roles import Role
-from apps.patients.tests.factories import PatientFactory
+from apps.patients.tests.personas import new_patient_id
 from tests.personas import PersonaCase, Target
 
 
@@ -20,7 +20,7 @@ def new_service(target: Target, obj) -> dict:
 def new_invoice(target: Target, obj) -> dict:
     return {
         "clinic": str(target.clinic.pk),
-        "patient": str(PatientFactory(clinic=target.clinic).pk),
+        "patient": new_patient_id(target.clinic),
         "lines": [{"description": "Consultation", "quantity": "1", "unit_price": "80.00", "tax_rate": "0"}],
     }
 

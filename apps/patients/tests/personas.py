@@ -1,6 +1,7 @@
 """Persona entries for patients and their exports."""
 
 import uuid
+from typing import Any
 
 from apps.patients.exports import patient_export_run
 from apps.patients.models import PatientExport
@@ -21,6 +22,12 @@ def new_patient(target: Target, obj) -> dict:
 
 def a_patient(target: Target):
     return PatientFactory(clinic=target.clinic)
+
+
+def new_patient_id(clinic: Any) -> str:
+    """A patient of ``clinic`` for bodies that name one (invoices, bookings, reminder preferences)."""
+    patient: Any = PatientFactory(clinic=clinic)
+    return str(patient.pk)
 
 
 def an_export(target: Target):

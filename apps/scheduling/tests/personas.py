@@ -5,10 +5,12 @@ a practitioner their own record and also tries a colleague's (403).
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
 from apps.patients.tests.factories import PatientFactory
+from apps.patients.tests.personas import new_patient_id
 from apps.scheduling.models import (
     AppointmentStatus,
     AvailabilityException,
@@ -47,7 +49,7 @@ def a_booking(target: Target, obj) -> dict:
     begin = local_at(target.clinic, days_ahead(7), "10:00")
     return {
         "clinic": str(target.clinic.pk),
-        "patient": str(PatientFactory(clinic=target.clinic).pk),
+        "patient": new_patient_id(target.clinic),
         "practitioner": str(target.owner.pk),
         "start": begin.isoformat(),
         "end": (begin + timedelta(minutes=30)).isoformat(),
@@ -83,7 +85,7 @@ def weekly_hours_of_owner(target: Target):
 
 
 def a_preference(target: Target):
-    patient = PatientFactory(clinic=target.clinic)
+    patient: Any = PatientFactory(clinic=target.clinic)
     return ReminderPreference.objects.create(clinic=target.clinic, patient=patient, opted_out=True)
 
 
@@ -114,7 +116,7 @@ PERSONAS = {
     "appointment-no-show": PersonaCase(make_object=an_appointment(started=True), others=OTHERS),
     "reminder-preference-list": PersonaCase(
         make_object=a_preference,
-        body=lambda target, obj: {"patient": str(PatientFactory(clinic=target.clinic).pk), "opted_out": True},
+        body=lambda target, obj: {"patient": new_patient_id(target.clinic), "opted_out": True},
         body_clinic_field="patient",
     ),
 }
