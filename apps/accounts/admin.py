@@ -1,8 +1,43 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from apps.accounts.lockout import LoginLocked, lockout_clear, password_check_guarded
 from apps.accounts.models import LoginAttempt, User
+from apps.core.net import client_ip
+
+
+class LockedOutAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login form, under the same lock-out and audit as the API's token endpoint."""
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            try:
+                user = password_check_guarded(
+                    email=email,
+                    ip=client_ip(self.request) if self.request else None,
+                    path="admin",
+                    check=lambda: authenticate(self.request, username=email, password=password),
+                )
+            except LoginLocked:
+                raise ValidationError("Too many failed logins. Try again later.", code="login_locked") from None
+            if user is None:
+                raise self.get_invalid_login_error()
+            self.user_cache = user
+            self.confirm_login_allowed(user)
+        return self.cleaned_data
+
+
+admin.site.login_form = LockedOutAdminAuthenticationForm
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
@@ -27,6 +62,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "full_name"]
+    actions = ["unlock_login"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("full_name",)}),
@@ -36,6 +72,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "usable_password", "password1", "password2")}),
     )
+
+    @admin.action(description="Unlock login (clear recent failed attempts)")
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        cleared = sum(lockout_clear(email=user.email, actor_id=request.user.pk) for user in queryset)
+        self.message_user(request, f"Cleared {cleared} failed attempts.", messages.SUCCESS)
 
 
 @admin.register(LoginAttempt)

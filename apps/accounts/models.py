@@ -97,3 +97,17 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{'ok' if self.succeeded else 'failed'} login at {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginGuard(models.Model):
+    """One row per account name that was ever tried: the lock every password check of it takes.
+
+    Checks of one account's password run one at a time under this row's lock,
+    so parallel guesses cannot all pass the "fewer than N failures" test before
+    any of them is counted. Other accounts never wait on it.
+    """
+
+    email = models.CharField(max_length=254, primary_key=True)
+
+    def __str__(self) -> str:
+        return "login guard"

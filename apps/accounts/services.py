@@ -8,13 +8,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError
-from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from apps.accounts import lockout
 from apps.accounts.models import User, normalize_email
+from apps.accounts.tokens import RefreshToken, token_backend
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 
@@ -38,7 +37,7 @@ class InvalidToken(ApplicationError):
 def _decode_refresh(raw: str) -> dict[str, Any]:
     """The claims of a refresh token whose signature, algorithm and expiry verify."""
     try:
-        payload = token_backend.decode(raw, verify=True)  # type: ignore[arg-type]
+        payload = token_backend.decode(raw, verify=True)
     except TokenBackendError:
         raise InvalidToken() from None
     if payload.get("token_type") != "refresh" or not payload.get("jti"):
@@ -53,18 +52,14 @@ def _issue(user: User) -> TokenPair:
 
 def user_login(*, email: str, password: str, ip: str | None) -> TokenPair:
     """Exchange credentials for tokens, unless the account or address is locked out."""
-    email = normalize_email(email)
-    lockout.lockout_check(email=email, ip=ip)
-    user = authenticate(email=email, password=password)
-    lockout.record_attempt(email=email, ip=ip, succeeded=user is not None)
+    user = lockout.password_check_guarded(
+        email=email, ip=ip, path="api", check=lambda: authenticate(email=normalize_email(email), password=password)
+    )
     if user is None:
-        known = User.objects.filter(email=email).values_list("pk", flat=True).first()
-        audit_record(action="auth.login_failed", resource_type="user", resource_id=known or "", actor_id=None)
         raise InvalidToken("No active account with these credentials.", code="invalid_credentials")
     assert isinstance(user, User)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
-    audit_record(action="auth.login", resource_type="user", resource_id=user.pk, actor_id=user.pk)
     return _issue(user)
 
 
@@ -134,9 +129,12 @@ def user_set_password(*, user: User, new_password: str, actor: User | None = Non
     audit_record(action="auth.password_change", resource_type="user", resource_id=user.pk, actor_id=actor_id)
 
 
-def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
-    """The caller changes their own password, proving the old one."""
-    if not user.check_password(old_password):
+def user_change_password(*, user: User, old_password: str, new_password: str, ip: str | None = None) -> None:
+    """The caller changes their own password, proving the old one (under the login lock-out)."""
+    proven = lockout.password_check_guarded(
+        email=user.email, ip=ip, path="password_change", check=lambda: user.check_password(old_password)
+    )
+    if not proven:
         raise ApplicationError(
             "The current password is wrong.", code="invalid", fields={"old_password": ["Wrong password."]}
         )

@@ -136,6 +136,8 @@ LOGIN_COOL_OFF = timedelta(minutes=config("LOGIN_COOL_OFF_MINUTES", default=15, 
 # 0 means the header is ignored: it is trivially spoofed.
 TRUSTED_PROXY_COUNT = config("TRUSTED_PROXY_COUNT", default=0, cast=int)
 
+# Previous JWT signing keys, comma-separated: tokens they signed still verify (see docs/deploy.md).
+JWT_SIGNING_KEY_FALLBACKS = config("JWT_SIGNING_KEY_FALLBACKS", default="", cast=Csv())
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=min(config("JWT_ACCESS_MINUTES", default=15, cast=int), 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),
@@ -144,6 +146,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": config("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    # Verified after a rotation, until their tokens expire (apps/accounts/tokens.py).
+    "AUTH_TOKEN_CLASSES": ("apps.accounts.tokens.AccessToken",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     # Tokens carry a digest of the password hash: a password change kills them.

@@ -69,7 +69,7 @@ class PasswordChangeApi(APIView):
     def post(self, request: Request) -> Response:
         data = PasswordChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_change_password(user=request_user(request), **data.validated_data)
+        services.user_change_password(user=request_user(request), **data.validated_data, ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
