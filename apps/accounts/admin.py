@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
@@ -10,23 +11,36 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.accounts.lockout import LoginLocked, lockout_clear, password_check_guarded
+from apps.accounts.mfa import code_verify, confirmed_device
 from apps.accounts.models import LoginAttempt, User
 from apps.core.net import client_ip
 
 
 class LockedOutAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin's login form, under the same lock-out and audit as the API's token endpoint."""
+    """The admin's login form, under the same lock-out and audit as the API's token endpoint.
+
+    Users with a second factor must also give a code (or a recovery code).
+    """
+
+    otp_token = forms.CharField(
+        label="Authenticator code", required=False, max_length=32, help_text="Only if you have enrolled one."
+    )
 
     def clean(self) -> dict[str, Any]:
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
+        code = self.cleaned_data.get("otp_token") or ""
+
+        def check() -> Any:
+            user = authenticate(self.request, username=email, password=password)
+            if isinstance(user, User) and confirmed_device(user) is not None and not code_verify(user=user, code=code):
+                return None
+            return user
+
         if email is not None and password:
             try:
                 user = password_check_guarded(
-                    email=email,
-                    ip=client_ip(self.request) if self.request else None,
-                    path="admin",
-                    check=lambda: authenticate(self.request, username=email, password=password),
+                    email=email, ip=client_ip(self.request) if self.request else None, path="admin", check=check
                 )
             except LoginLocked:
                 raise ValidationError("Too many failed logins. Try again later.", code="login_locked") from None

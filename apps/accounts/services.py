@@ -11,9 +11,9 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from apps.accounts import lockout
+from apps.accounts import lockout, mfa
 from apps.accounts.models import User, normalize_email
-from apps.accounts.tokens import RefreshToken, token_backend
+from apps.accounts.tokens import ENROLL_ONLY_CLAIM, RefreshToken, token_backend
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 
@@ -47,16 +47,39 @@ def _decode_refresh(raw: str) -> dict[str, Any]:
 
 def _issue(user: User) -> TokenPair:
     refresh = RefreshToken.for_user(user)
+    if mfa.mfa_required_for(user) and mfa.confirmed_device(user) is None:
+        # Good for enrolling a second factor only (apps.accounts.authentication).
+        refresh[ENROLL_ONLY_CLAIM] = True
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
-def user_login(*, email: str, password: str, ip: str | None) -> TokenPair:
-    """Exchange credentials for tokens, unless the account or address is locked out."""
-    user = lockout.password_check_guarded(
-        email=email, ip=ip, path="api", check=lambda: authenticate(email=normalize_email(email), password=password)
-    )
+def token_pair_for(user: User) -> TokenPair:
+    """A fresh pair, e.g. after enrolment has lifted the enrol-only restriction."""
+    return _issue(user)
+
+
+def user_login(*, email: str, password: str, ip: str | None, otp: str = "") -> TokenPair:
+    """Exchange credentials (and the second factor, for users who have one) for tokens, under the lock-out.
+
+    A right password without a code answers 401 ``mfa_required`` and counts
+    as nothing; a wrong code counts as a failed login.
+    """
+    wrong = {"code": "invalid_credentials", "message": "No active account with these credentials."}
+
+    def check() -> User | None:
+        user = authenticate(email=normalize_email(email), password=password)
+        if not isinstance(user, User) or mfa.confirmed_device(user) is None:
+            return user if isinstance(user, User) else None
+        if not otp:
+            raise mfa.MfaRequired("This account needs a code of its second factor (otp).")
+        if mfa.code_verify(user=user, code=otp):
+            return user
+        wrong.update(code="mfa_invalid", message="The code is wrong or was used already.")
+        return None
+
+    user = lockout.password_check_guarded(email=email, ip=ip, path="api", check=check)
     if user is None:
-        raise InvalidToken("No active account with these credentials.", code="invalid_credentials")
+        raise InvalidToken(wrong["message"], code=wrong["code"])
     assert isinstance(user, User)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])

@@ -65,6 +65,10 @@ class RotatingTokenBackend(TokenBackend):
 token_backend = RotatingTokenBackend()
 
 
+# Set on tokens of a user whom a clinic requires to enrol a second factor and who has none yet.
+ENROLL_ONLY_CLAIM = "mfa_enroll_only"
+
+
 class AccessToken(tokens.AccessToken):
     _token_backend = token_backend
 

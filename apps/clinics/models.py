@@ -39,6 +39,8 @@ class Clinic(BaseModel):
     address = models.TextField(blank=True, max_length=1000)
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
+    # Owners and admins of this clinic must use a second factor (apps/accounts/mfa.py).
+    require_mfa_for_managers = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.core",
     "apps.accounts",
     "apps.clinics",
@@ -138,6 +140,8 @@ TRUSTED_PROXY_COUNT = config("TRUSTED_PROXY_COUNT", default=0, cast=int)
 
 # Previous JWT signing keys, comma-separated: tokens they signed still verify (see docs/deploy.md).
 JWT_SIGNING_KEY_FALLBACKS = config("JWT_SIGNING_KEY_FALLBACKS", default="", cast=Csv())
+# Second factor (apps/accounts/mfa.py): the name phone apps show beside the account.
+OTP_TOTP_ISSUER = "ClinicOps"
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=min(config("JWT_ACCESS_MINUTES", default=15, cast=int), 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),

@@ -25,6 +25,7 @@ class ClinicOutput(serializers.ModelSerializer[Clinic]):
             "address",
             "phone",
             "email",
+            "require_mfa_for_managers",
             "my_role",
             "created_at",
         ]
@@ -43,6 +44,7 @@ class ClinicCreateInput(StrictInputSerializer):
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
+    require_mfa_for_managers = serializers.BooleanField(required=False)
 
 
 class ClinicUpdateInput(ClinicCreateInput):
