@@ -35,7 +35,8 @@ def enrol(as_user, user):
     started = api.post(reverse("auth-mfa-totp"))
     assert started.status_code == 201
     uri = urlparse(started.data["otpauth_uri"])
-    assert uri.scheme == "otpauth" and uri.netloc == "totp"
+    assert uri.scheme == "otpauth"
+    assert uri.netloc == "totp"
     assert parse_qs(uri.query)["secret"] == [started.data["secret"]]
     assert parse_qs(uri.query)["issuer"] == ["ClinicOps"]
     device = TOTPDevice.objects.get(user=user)
@@ -50,7 +51,8 @@ def enrol(as_user, user):
 def test_enrolment_confirms_with_a_first_code_and_shows_recovery_codes_once(as_user, make_user):
     user = make_user()
     api, _device, codes = enrol(as_user, user)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     stored = list(RecoveryCode.objects.filter(user=user).values_list("code_hash", flat=True))
     assert len(stored) == 10
     assert not any(code.replace("-", "") in stored for code in codes)  # digests, not the codes
