@@ -9,10 +9,15 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework_simplejwt.token_blacklist import admin as token_admin
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.accounts.lockout import LoginLocked, lockout_clear, password_check_guarded
 from apps.accounts.mfa import code_verify, confirmed_device
 from apps.accounts.models import LoginAttempt, User
+from apps.core.admin import SuperuserOnlyAdmin, superuser_only
 from apps.core.net import client_ip
 
 
@@ -94,8 +99,14 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
+class LoginAttemptAdmin(SuperuserOnlyAdmin):
     list_display = ["at", "email", "ip", "succeeded"]
     list_filter = ["succeeded"]
     search_fields = ["email", "ip"]
     date_hierarchy = "at"
+
+
+# Token and device bookkeeping is infrastructure: superusers only.
+superuser_only(OutstandingToken, token_admin.OutstandingTokenAdmin)
+superuser_only(BlacklistedToken, token_admin.BlacklistedTokenAdmin)
+superuser_only(TOTPDevice, TOTPDeviceAdmin)

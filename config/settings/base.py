@@ -312,3 +312,6 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The admin's path, e.g. "staff-7f3a/" (config/urls.py): not guessable at /admin/.
+DJANGO_ADMIN_URL: str = config("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
