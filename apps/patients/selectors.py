@@ -1,14 +1,22 @@
 """Reading patients: scoped lists, ranked search, single records."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from apps.clinics.models import Clinic
 from apps.patients.models import Patient
-from apps.patients.search import MIN_NAME_LENGTH, NAME_SIMILARITY_THRESHOLD, SearchTerms, parse_search
+from apps.patients.search import (
+    DUPLICATE_NAME_SIMILARITY,
+    MIN_NAME_LENGTH,
+    NAME_SIMILARITY_THRESHOLD,
+    SearchTerms,
+    parse_search,
+    trigram_similarity,
+)
 
 
 class SearchTooShort(ValueError):
@@ -27,7 +35,8 @@ def patient_list(*, queryset: QuerySet[Patient], include_archived: bool = False)
     """A tenancy-scoped queryset of patients, alphabetical, active only unless asked."""
     if not include_archived:
         queryset = queryset.filter(active=True)
-    return queryset.order_by("family_name", "given_name", "id")
+    # A record merged into another is never listed: the survivor stands for it.
+    return queryset.filter(merged_into__isnull=True).order_by("family_name", "given_name", "id")
 
 
 def clinic_regions(*, clinic_ids: list[Any]) -> set[str]:
@@ -41,6 +50,7 @@ def patient_search(*, queryset: QuerySet[Patient], text: str, regions: set[str])
     (trigram similarity) on PostgreSQL and a folded substring match elsewhere.
     """
     terms: SearchTerms = parse_search(text, regions)
+    queryset = queryset.filter(merged_into__isnull=True)
     if terms.date_of_birth is not None:
         return queryset.filter(date_of_birth=terms.date_of_birth).order_by("family_name", "given_name", "id")
     if terms.mrn or terms.phones:
@@ -63,3 +73,38 @@ def patient_search(*, queryset: QuerySet[Patient], text: str, regions: set[str])
         matches = matches.filter(search_name__contains=word)
     starts = Case(When(search_name__startswith=terms.name, then=Value(1.0)), default=Value(0.5))
     return matches.annotate(rank=starts).order_by(F("rank").desc(), "family_name", "id")
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two active records of one clinic that look like one person, for the merge review list."""
+
+    first_id: Any
+    second_id: Any
+    reason: str  # "similar_name" or "same_phone"
+    similarity: float
+
+
+def patient_duplicate_pairs(*, clinic_id: Any, limit: int = 100) -> list[DuplicatePair]:
+    """Pairs with the same birth date and similar names, or the same birth date and phone, most alike first.
+
+    Only birth dates held by more than one active record are read, so the
+    comparison runs on a handful of rows per date, identically on every database.
+    """
+    active = Patient.objects.filter(clinic_id=clinic_id, active=True, merged_into__isnull=True)
+    shared = active.values("date_of_birth").annotate(n=Count("id")).filter(n__gt=1).values("date_of_birth")
+    rows = active.filter(date_of_birth__in=shared).values("id", "date_of_birth", "search_name", "phone")
+    by_date: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows.order_by("date_of_birth", "id"):
+        by_date.setdefault(row["date_of_birth"], []).append(dict(row))
+    pairs = []
+    for group in by_date.values():
+        for index, first in enumerate(group):
+            for second in group[index + 1 :]:
+                similarity = trigram_similarity(first["search_name"], second["search_name"])
+                if similarity >= DUPLICATE_NAME_SIMILARITY:
+                    pairs.append(DuplicatePair(first["id"], second["id"], "similar_name", similarity))
+                elif first["phone"] and first["phone"] == second["phone"]:
+                    pairs.append(DuplicatePair(first["id"], second["id"], "same_phone", similarity))
+    pairs.sort(key=lambda pair: (-pair.similarity, str(pair.first_id)))
+    return pairs[:limit]

@@ -16,10 +16,15 @@ from apps.clinics.services import clinic_counter_next
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
 from apps.patients.models import Patient
-from apps.patients.search import format_mrn, phone_e164, search_name_of, trigram_similarity
+from apps.patients.search import (
+    DUPLICATE_NAME_SIMILARITY,
+    format_mrn,
+    phone_e164,
+    search_name_of,
+    trigram_similarity,
+)
 
 # Names at least this similar (pg_trgm's measure), with the same birth date, are one person.
-DUPLICATE_NAME_SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,12 @@ def patient_create(
 def patient_update(
     *, actor: User, role: Role, patient: Patient, changes: dict[str, Any], override_duplicate_reason: str = ""
 ) -> Patient:
-    """Change demographics; a change of name, birth date or phone is checked for duplicates again."""
+    """Change demographics; a change of name, birth date or phone is checked for duplicates again.
+
+    The row is locked and read afresh, and only the changed columns are
+    written, so a concurrent merge or edit is neither lost nor undone.
+    """
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     changes = dict(changes)
     _normalise_phones(changes, patient.clinic)
     changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
@@ -162,7 +172,7 @@ def patient_update(
             actor=actor, role=role, patient=patient, override_reason=override_duplicate_reason, exclude_id=patient.pk
         )
     patient.full_clean()
-    patient.save()
+    patient.save(update_fields=[*changed, "search_name", "updated_by", "updated_at"])
     # Field names only: the values are personal data.
     audit_record(
         actor_id=actor.pk,
