@@ -315,3 +315,9 @@ LOGGING = {
 
 # The admin's path, e.g. "staff-7f3a/" (config/urls.py): not guessable at /admin/.
 DJANGO_ADMIN_URL: str = config("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+
+# Clinic invitations (apps/clinics/invitations.py): how long a link works, and the link the email carries.
+INVITATION_DAYS: int = config("INVITATION_DAYS", default=7, cast=int)
+INVITATION_ACCEPT_URL: str = config(
+    "INVITATION_ACCEPT_URL", default="https://app.clinicops.example/invitations/{token}"
+)

@@ -70,16 +70,5 @@ class MemberOutput(serializers.ModelSerializer[Membership]):
         fields = ["id", "user", "role", "created_at"]
 
 
-class MemberAddInput(StrictInputSerializer):
-    email = serializers.EmailField(required=False)
-    user = serializers.UUIDField(required=False)
-    role = serializers.ChoiceField(choices=Role.choices)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if bool(attrs.get("email")) == bool(attrs.get("user")):
-            raise serializers.ValidationError("Give exactly one of email or user.")
-        return attrs
-
-
 class MemberUpdateInput(StrictInputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)

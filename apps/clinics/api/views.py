@@ -14,7 +14,6 @@ from apps.clinics.api.serializers import (
     ClinicCreateInput,
     ClinicOutput,
     ClinicUpdateInput,
-    MemberAddInput,
     MemberOutput,
     MemberUpdateInput,
 )
@@ -76,7 +75,7 @@ class MemberViewSet(ClinicScopedViewSet):
     resource = "members"
     url_clinic_kwarg = "clinic_pk"
     serializer_class = MemberOutput
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> Any:
         return selectors.membership_list(clinic_id=self.url_clinic_id)
@@ -98,20 +97,6 @@ class MemberViewSet(ClinicScopedViewSet):
 
     def retrieve(self, request: Request, clinic_pk: str, pk: str) -> Response:
         return Response(MemberOutput(self.get_object()).data)
-
-    @extend_schema(request=MemberAddInput, responses={201: MemberOutput})
-    def create(self, request: Request, clinic_pk: str) -> Response:
-        data = MemberAddInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.membership_add(
-            actor=request_user(request),
-            actor_role=self.actor_role,
-            clinic_id=self.url_clinic_id,
-            role=data.validated_data["role"],
-            email=data.validated_data.get("email", ""),
-            user_id=data.validated_data.get("user"),
-        )
-        return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateInput, responses=MemberOutput)
     def partial_update(self, request: Request, clinic_pk: str, pk: str) -> Response:
