@@ -13,6 +13,9 @@ import pytest
 
 REQUIRE_SERVICES = os.environ.get("CLINICOPS_REQUIRE_SERVICES") == "1"
 
+# Every API answer of every test is validated against the live OpenAPI schema.
+pytest_plugins = ["apps.core.tests.contract"]
+
 
 def _missing_service(item: pytest.Item) -> str | None:
     from django.conf import settings

@@ -232,3 +232,47 @@ def start_minimal(env: dict[str, str], plan: Path, logs: Path, venv_bin: Path) -
     process = start("minimal", command, {**env, "PORT": str(port), "BENCH_PLAN": str(plan)}, port, logs)
     process.extra["command"] = " ".join(command)
     return process
+
+
+DEFAULT_NAME = "default"
+
+
+def resolve_configs(names: str | None) -> list[ServerConfig]:
+    """The server configurations ``--configs`` names, in order: all of them when empty.
+
+    ``default`` is what config/gunicorn.conf.py gives when WEB_CONCURRENCY and
+    GUNICORN_THREADS are unset (the measured config that matches it, else one
+    that sets neither). An unknown name is an error naming the known ones, not
+    a silently empty run.
+    """
+    if not names or not names.strip():
+        return list(SERVER_CONFIGS)
+    by_key = {config.key: config for config in SERVER_CONFIGS}
+    chosen: list[ServerConfig] = []
+    unknown: list[str] = []
+    for name in (part.strip() for part in names.split(",")):
+        if not name:
+            continue
+        if name == DEFAULT_NAME:
+            key = default_config_key()
+            workers, threads = config_default()
+            config = (
+                by_key[key]
+                if key
+                else ServerConfig(
+                    DEFAULT_NAME,
+                    f"Gunicorn as configured by default ({workers} workers x {threads} threads)",
+                    "gunicorn",
+                )
+            )
+        elif name in by_key:
+            config = by_key[name]
+        else:
+            unknown.append(name)
+            continue
+        if config not in chosen:
+            chosen.append(config)
+    if unknown or not chosen:
+        known = ", ".join([DEFAULT_NAME, *by_key])
+        raise ValueError(f"unknown server config(s): {', '.join(unknown) or '(none given)'}; known: {known}")
+    return chosen

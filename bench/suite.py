@@ -7,7 +7,8 @@ server configuration, capture each endpoint's SQL from Django and build the
 two baselines (pgbench replaying that SQL, the minimal WSGI app serving it),
 then load every endpoint with wrk three times, interleaved with its
 baselines, and report medians. Also drains 20,000 Celery tasks next to
-redis-benchmark's LPUSH rate. Writes ``bench/results/<date>.json`` and a PNG
+redis-benchmark's LPUSH rate, and pgbenches the audit append at 1, 4 and 8
+clients beside a plain INSERT (bench/audit_append.py). Writes ``bench/results/<date>.json`` and a PNG
 chart beside it, prints a Markdown table, drops the database.
 
 Figures are only comparable within one run: the machine is shared.
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import capture, data, endpoints, report, servers  # noqa: E402
+from bench import audit_append, capture, data, endpoints, report, servers  # noqa: E402
 from bench.celery_drain import drain  # noqa: E402
 
 MODES: dict[str, dict[str, int]] = {
@@ -170,11 +171,16 @@ def main() -> None:
     parser.add_argument("--database", default="clinicops_bench_suite")
     parser.add_argument("--duration", type=int, help="seconds per wrk/pgbench run (default: by mode)")
     parser.add_argument("--only", help="comma-separated endpoint keys (default: all)")
-    parser.add_argument("--configs", help="comma-separated server configs (default: all)")
+    parser.add_argument(
+        "--configs",
+        help="comma-separated server configs, or 'default' (config/gunicorn.conf.py's own); default: all: "
+        + ", ".join(c.key for c in servers.SERVER_CONFIGS),
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep (same mode)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--profile", help="endpoint keys: after the timed runs, py-spy the default config's workers")
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--no-audit", action="store_true", help="skip the audit append pgbench")
     parser.add_argument("--out", default=str(ROOT / "bench/results"))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -183,7 +189,10 @@ def main() -> None:
     sizes = MODES[mode]
     duration = args.duration or sizes["duration"]
     keys = args.only.split(",") if args.only else [e.key for e in endpoints.ENDPOINTS]
-    configs = [c for c in servers.SERVER_CONFIGS if not args.configs or c.key in args.configs.split(",")]
+    try:
+        configs = servers.resolve_configs(args.configs)
+    except ValueError as exc:
+        parser.error(str(exc))
     wrk = ensure_wrk()
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="clinicops-bench-"))
@@ -298,6 +307,13 @@ def main() -> None:
                 rss_mb_mean=round(statistics.mean(rss), 1),
                 pss_mb_mean=round(statistics.mean(pss), 1),
             )
+        if not args.no_audit:
+            log("audit append: pgbench of the app's append and of a plain INSERT, 1, 4 and 8 clients")
+            clinic_id, actor_id = next(iter(dataset.owners.items()))
+            results["audit_append"] = audit_append.measure(
+                args.database, actor_id=actor_id, clinic_id=clinic_id, duration=duration, work=work, repeats=REPEATS
+            )
+            log(audit_append.markdown(results["audit_append"]).splitlines()[-1])
         if not args.no_celery:
             log(f"Celery: draining {CELERY_TASKS:,} tasks; redis-benchmark LPUSH")
             results["celery"] = drain(env, redis.port, CELERY_TASKS, work, VENV_BIN)
@@ -318,6 +334,9 @@ def main() -> None:
     report.chart(results, out / f"{stem}.png")
     print()
     print(report.markdown(results))
+    if "audit_append" in results:
+        print()
+        print(audit_append.markdown(results["audit_append"]))
     log(f"wrote {out / (stem + '.json')} and {out / (stem + '.png')} in {results['wall_seconds']} s")
 
 

@@ -94,7 +94,10 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Unlock login (clear recent failed attempts)")
     def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        cleared = sum(lockout_clear(email=user.email, actor_id=request.user.pk) for user in queryset)
+        cleared = sum(
+            lockout_clear(email=user.email, actor=request.user if isinstance(request.user, User) else None)
+            for user in queryset
+        )
         self.message_user(request, f"Cleared {cleared} failed attempts.", messages.SUCCESS)
 
 

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.accounts.events import AccountEvent
 from apps.accounts.models import LoginAttempt, LoginGuard, User, normalize_email
-from apps.audit.services import audit_record
+from apps.audit.record import AuditTarget, audit_record
 from apps.core.errors import ApplicationError
 
 T = TypeVar("T")
@@ -88,26 +89,21 @@ def password_check_guarded(*, email: str, ip: str | None, path: str, check: Call
             lockout_check(email=email, ip=ip)
             result = check()
             record_attempt(email=email, ip=ip, succeeded=bool(result))
-            _audit(email=email, action="auth.login" if result else "auth.login_failed", path=path)
+            _audit(email=email, event=AccountEvent.LOGIN if result else AccountEvent.LOGIN_FAILED, path=path)
     except LoginLocked:
         # Recorded after the rollback, so the refusal itself stays on the trail.
-        _audit(email=email, action="auth.login_locked", path=path)
+        _audit(email=email, event=AccountEvent.LOGIN_LOCKED, path=path)
         raise
     return result
 
 
-def _audit(*, email: str, action: str, path: str) -> None:
-    known = User.objects.filter(email=email).values_list("pk", flat=True).first()
-    audit_record(
-        action=action,
-        resource_type="user",
-        resource_id=known or "",
-        actor_id=known if action == "auth.login" else None,
-        changes={"path": path},
-    )
+def _audit(*, email: str, event: AccountEvent, path: str) -> None:
+    known = User.objects.filter(email=email).first()
+    actor = known if event == AccountEvent.LOGIN else None
+    audit_record(actor=actor, obj=known or AuditTarget("user", ""), event=event, changes={"path": path})
 
 
-def lockout_clear(*, email: str | None = None, ip: str | None = None, actor_id: object = None) -> int:
+def lockout_clear(*, email: str | None = None, ip: str | None = None, actor: User | None = None) -> int:
     """Unlock an account and/or an address: their failures in the window stop counting; returns how many."""
     assert email or ip, "name an account or an address"
     failures = LoginAttempt.objects.filter(succeeded=False, at__gte=_window_start())
@@ -116,12 +112,11 @@ def lockout_clear(*, email: str | None = None, ip: str | None = None, actor_id: 
     if ip:
         failures = failures.filter(ip=ip)
     cleared, _ = failures.delete()
-    known = User.objects.filter(email=normalize_email(email)).values_list("pk", flat=True).first() if email else None
+    known = User.objects.filter(email=normalize_email(email)).first() if email else None
     audit_record(
-        action="auth.unlock",
-        resource_type="user",
-        resource_id=known or "",
-        actor_id=actor_id,
+        actor=actor,
+        obj=known or AuditTarget("user", ""),
+        event=AccountEvent.UNLOCK,
         changes={"cleared": cleared, "address": bool(ip)},
     )
     return cleared

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.accounts.events import AccountEvent
 from apps.accounts.models import RecoveryCode, User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.core.errors import ApplicationError, ConflictError
 from apps.core.roles import MANAGERS
 
@@ -71,7 +72,7 @@ def code_verify(*, user: User, code: str) -> bool:
         used_at=timezone.now()
     )
     if used:
-        audit_record(action="auth.mfa_recovery_code_used", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+        audit_record(actor=user, obj=user, event=AccountEvent.MFA_RECOVERY_CODE_USED)
     return bool(used)
 
 
@@ -82,7 +83,7 @@ def mfa_enroll_start(*, user: User) -> dict[str, Any]:
         raise ConflictError("A second factor is already enrolled; disable it first.", code="mfa_already_enrolled")
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    audit_record(action="auth.mfa_enroll_start", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    audit_record(actor=user, obj=user, event=AccountEvent.MFA_ENROLL_START)
     return {"otpauth_uri": device.config_url, "secret": device.config_url.split("secret=")[1].split("&")[0]}
 
 
@@ -96,7 +97,7 @@ def mfa_enroll_confirm(*, user: User, code: str) -> list[str]:
         raise ApplicationError("The code is wrong or expired.", code="mfa_invalid", fields={"code": ["Wrong code."]})
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_record(action="auth.mfa_enrolled", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    audit_record(actor=user, obj=user, event=AccountEvent.MFA_ENROLLED)
     return _new_recovery_codes(user)
 
 
@@ -105,7 +106,7 @@ def mfa_recovery_codes_renew(*, user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), proven with a current code."""
     if not code_verify(user=user, code=code):
         raise ApplicationError("The code is wrong or expired.", code="mfa_invalid", fields={"code": ["Wrong code."]})
-    audit_record(action="auth.mfa_recovery_codes_renewed", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    audit_record(actor=user, obj=user, event=AccountEvent.MFA_RECOVERY_CODES_RENEWED)
     return _new_recovery_codes(user)
 
 
@@ -126,7 +127,7 @@ def mfa_disable(*, user: User, password: str, code: str, ip: str | None) -> None
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
-        audit_record(action="auth.mfa_disabled", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+        audit_record(actor=user, obj=user, event=AccountEvent.MFA_DISABLED)
 
 
 def mfa_status(*, user: User) -> dict[str, Any]:

@@ -12,9 +12,10 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from apps.accounts import lockout, mfa
+from apps.accounts.events import AccountEvent
 from apps.accounts.models import User, normalize_email
 from apps.accounts.tokens import ENROLL_ONLY_CLAIM, RefreshToken, token_backend
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.core.errors import ApplicationError
 
 
@@ -119,7 +120,7 @@ def _claim_refresh(claims: dict[str, Any]) -> User | None:
         return None
     if BlacklistedToken.objects.filter(token=outstanding).exists():
         _revoke_all(user.pk)
-        audit_record(action="auth.refresh_reuse", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+        audit_record(actor=user, obj=user, event=AccountEvent.REFRESH_REUSE)
         return None
     if claims.get("hash_password") != get_md5_hash_password(user.password):
         return None
@@ -138,7 +139,7 @@ def user_logout(*, user: User, refresh: str) -> None:
     outstanding = OutstandingToken.objects.filter(jti=token["jti"]).first()
     if outstanding is not None:
         BlacklistedToken.objects.get_or_create(token=outstanding)
-    audit_record(action="auth.logout", resource_type="user", resource_id=user.pk, actor_id=user.pk)
+    audit_record(actor=user, obj=user, event=AccountEvent.LOGOUT)
 
 
 @transaction.atomic
@@ -148,8 +149,7 @@ def user_set_password(*, user: User, new_password: str, actor: User | None = Non
     user.set_password(new_password)
     user.save(update_fields=["password"])
     _revoke_all(user.pk)
-    actor_id = actor.pk if actor else user.pk
-    audit_record(action="auth.password_change", resource_type="user", resource_id=user.pk, actor_id=actor_id)
+    audit_record(actor=actor or user, obj=user, event=AccountEvent.PASSWORD_CHANGE)
 
 
 def user_change_password(*, user: User, old_password: str, new_password: str, ip: str | None = None) -> None:
@@ -170,4 +170,4 @@ def user_deactivate(*, user: User, actor: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     _revoke_all(user.pk)
-    audit_record(action="user.deactivate", resource_type="user", resource_id=user.pk, actor_id=actor.pk)
+    audit_record(actor=actor, obj=user, event=AccountEvent.DEACTIVATE)

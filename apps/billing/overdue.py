@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from apps.audit.services import audit_record
+from apps.audit.record import AuditTarget, audit_record
+from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, InvoiceStatus
 from apps.billing.services import clinic_today
 from apps.clinics.models import Clinic
@@ -30,9 +31,9 @@ def invoices_mark_overdue(*, now: datetime | None = None) -> int:
             )
             if count:
                 audit_record(
-                    clinic_id=clinic.pk,
-                    action="invoice.mark_overdue",
-                    resource_type="invoice",
+                    actor=None,
+                    obj=AuditTarget(resource_type="invoice", clinic_id=clinic.pk),
+                    event=BillingEvent.INVOICE_MARK_OVERDUE,
                     changes={"count": count, "as_of": today.isoformat()},
                 )
         marked += count

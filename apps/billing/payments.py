@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
+from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, InvoiceStatus, Payment, Refund
 from apps.billing.money import format_money
 from apps.billing.services import check_amount_places, check_currency, lock_invoice
@@ -76,11 +77,9 @@ def payment_record(
     invoice.paid_amount += amount
     _settle(invoice)
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=invoice.clinic_id,
-        action="payment.create",
-        resource_type="payment",
-        resource_id=payment.pk,
+        actor=actor,
+        obj=payment,
+        event=BillingEvent.PAYMENT_CREATE,
         changes={"invoice": str(invoice.pk), "amount": str(amount), "method": method},
     )
     return payment
@@ -117,11 +116,9 @@ def refund_record(
     invoice.paid_amount -= amount
     _settle(invoice)
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=payment.clinic_id,
-        action="refund.create",
-        resource_type="refund",
-        resource_id=refund.pk,
+        actor=actor,
+        obj=refund,
+        event=BillingEvent.REFUND_CREATE,
         changes={"payment": str(payment.pk), "invoice": str(invoice.pk), "amount": str(amount)},
     )
     return refund

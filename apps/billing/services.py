@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
+from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus, Service
 from apps.billing.money import decimal_places, line_amounts, minor_units
 from apps.clinics.models import Clinic
@@ -96,17 +97,6 @@ def _require_draft(invoice: Invoice) -> None:
         )
 
 
-def _audit(actor: User, invoice: Invoice, action: str, changes: dict[str, Any] | None = None) -> None:
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=invoice.clinic_id,
-        action=action,
-        resource_type="invoice",
-        resource_id=invoice.pk,
-        changes=changes or {},
-    )
-
-
 # --- Catalog ---------------------------------------------------------------
 
 
@@ -129,11 +119,9 @@ def service_create(*, actor: User, clinic: Clinic, data: dict[str, Any]) -> Serv
     service = Service(clinic=clinic, **data)
     _save_service(service)
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=clinic.pk,
-        action="service.create",
-        resource_type="service",
-        resource_id=service.pk,
+        actor=actor,
+        obj=service,
+        event=BillingEvent.SERVICE_CREATE,
         changes={"code": service.code, "price": str(service.price), "tax_rate": str(service.tax_rate)},
     )
     return service
@@ -151,11 +139,9 @@ def service_update(*, actor: User, service: Service, changes: dict[str, Any]) ->
         setattr(service, name, value)
     _save_service(service)
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=service.clinic_id,
-        action="service.update",
-        resource_type="service",
-        resource_id=service.pk,
+        actor=actor,
+        obj=service,
+        event=BillingEvent.SERVICE_UPDATE,
         changes={name: str(value) for name, value in changed.items()},
     )
     return service
@@ -257,7 +243,12 @@ def invoice_create(
     invoice.save()
     _replace_lines(invoice, built)
     invoice.save(update_fields=["subtotal", "tax_total", "total", "updated_at"])
-    _audit(actor, invoice, "invoice.create", {"lines": len(built), "total": str(invoice.total)})
+    audit_record(
+        actor=actor,
+        obj=invoice,
+        event=BillingEvent.INVOICE_CREATE,
+        changes={"lines": len(built), "total": str(invoice.total)},
+    )
     return invoice
 
 
@@ -276,7 +267,12 @@ def invoice_update(*, actor: User, invoice: Invoice, changes: dict[str, Any]) ->
         setattr(invoice, name, value)
         fields.append(name)
     invoice.save(update_fields=fields)
-    _audit(actor, invoice, "invoice.update", {"fields": sorted(set(fields) - {"updated_at"})})
+    audit_record(
+        actor=actor,
+        obj=invoice,
+        event=BillingEvent.INVOICE_UPDATE,
+        changes={"fields": sorted(set(fields) - {"updated_at"})},
+    )
     return invoice
 
 
@@ -285,7 +281,7 @@ def invoice_delete_draft(*, actor: User, invoice: Invoice) -> None:
     """Drafts have no number yet, so deleting one leaves no gap; issued invoices are voided instead."""
     invoice = lock_invoice(invoice.pk)
     _require_draft(invoice)
-    _audit(actor, invoice, "invoice.delete")
+    audit_record(actor=actor, obj=invoice, event=BillingEvent.INVOICE_DELETE)
     invoice.delete()
 
 
@@ -319,7 +315,12 @@ def invoice_issue(*, actor: User, invoice: Invoice, due_date: date | None = None
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = invoice.issued_at
     invoice.save()
-    _audit(actor, invoice, "invoice.issue", {"number": invoice.number, "total": str(invoice.total)})
+    audit_record(
+        actor=actor,
+        obj=invoice,
+        event=BillingEvent.INVOICE_ISSUE,
+        changes={"number": invoice.number, "total": str(invoice.total)},
+    )
     return invoice
 
 
@@ -343,7 +344,9 @@ def invoice_void(*, actor: User, invoice: Invoice, reason: str) -> Invoice:
     invoice.void_reason = reason
     invoice.overdue_since = None
     invoice.save(update_fields=["status", "voided_at", "voided_by", "void_reason", "overdue_since", "updated_at"])
-    _audit(actor, invoice, "invoice.void", {"number": invoice.number})  # the reason is free text: not here
+    audit_record(
+        actor=actor, obj=invoice, event=BillingEvent.INVOICE_VOID, changes={"number": invoice.number}
+    )  # the reason is free text: not here
     return invoice
 
 
@@ -385,5 +388,5 @@ def invoice_reissue(*, actor: User, invoice: Invoice) -> Invoice:
         )
         for line in invoice.lines.all()
     )
-    _audit(actor, copy, "invoice.reissue", {"replaces": str(invoice.pk)})
+    audit_record(actor=actor, obj=copy, event=BillingEvent.INVOICE_REISSUE, changes={"replaces": str(invoice.pk)})
     return copy

@@ -19,7 +19,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User, normalize_email
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
+from apps.clinics.events import ClinicEvent
 from apps.clinics.models import Clinic, Invitation, Membership
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from apps.core.roles import Role
@@ -53,14 +54,7 @@ def invitation_create(*, actor: User, actor_role: Role, clinic: Clinic, email: s
         invited_by=actor,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
     )
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=clinic.pk,
-        action="invitation.create",
-        resource_type="invitation",
-        resource_id=invitation.pk,
-        changes={"role": role},
-    )
+    audit_record(actor=actor, obj=invitation, event=ClinicEvent.INVITATION_CREATE, changes={"role": role})
     transaction.on_commit(lambda: _send(invitation, token))
     return invitation
 
@@ -84,13 +78,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
         raise ConflictError(f"The invitation is {invitation.status}.", code="invitation_not_pending")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=invitation.clinic_id,
-        action="invitation.revoke",
-        resource_type="invitation",
-        resource_id=invitation.pk,
-    )
+    audit_record(actor=actor, obj=invitation, event=ClinicEvent.INVITATION_REVOKE)
     return invitation
 
 
@@ -124,11 +112,9 @@ def invitation_accept(*, token: str, user: User | None, password: str = "", full
     invitation.accepted_by = member
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
     audit_record(
-        actor_id=member.pk,
-        clinic_id=invitation.clinic_id,
-        action="invitation.accept",
-        resource_type="membership",
-        resource_id=membership.pk,
+        actor=member,
+        obj=membership,
+        event=ClinicEvent.INVITATION_ACCEPT,
         changes={"invitation": str(invitation.pk), "role": invitation.role, "new_account": existing is None},
     )
     return membership

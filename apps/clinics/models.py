@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.core.currencies import is_currency
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, ClinicOwned, ClinicOwnedModel
 from apps.core.roles import Role
 
 
@@ -28,8 +28,10 @@ def validate_currency(value: str) -> None:
         raise ValidationError(f"{value!r} is not an ISO 4217 currency code.", code="invalid_currency")
 
 
-class Clinic(BaseModel):
+class Clinic(ClinicOwned, BaseModel):
     """An outpatient clinic: the unit of tenancy. Every clinic-owned row points here."""
+
+    clinic_field = ""  # a clinic owns itself: visible_to() filters on the primary key
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -50,7 +52,7 @@ class Clinic(BaseModel):
         return self.name
 
 
-class Membership(BaseModel):
+class Membership(ClinicOwnedModel):
     """A user's role in one clinic. A user has at most one role per clinic."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -65,7 +67,7 @@ class Membership(BaseModel):
         return f"{self.user_id} is {self.role} at {self.clinic_id}"
 
 
-class ClinicCounter(models.Model):
+class ClinicCounter(ClinicOwned):
     """Gapless per-clinic sequences (MRNs, invoice numbers), advanced under a row lock."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
@@ -79,7 +81,7 @@ class ClinicCounter(models.Model):
         return f"{self.key}={self.value}"
 
 
-class Invitation(BaseModel):
+class Invitation(ClinicOwnedModel):
     """An offer of a role in a clinic, sent by email; a membership exists only once it is accepted.
 
     The token travels only in the email; the row keeps its SHA-256 digest.

@@ -15,16 +15,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+# Far past any real list, and small enough that OFFSET (page x size) stays a bigint.
+MAX_PAGE = 1_000_000
 
-def _positive_int(raw: str | None, name: str, default: int) -> int:
+
+def _positive_int(raw: str | None, name: str, default: int, maximum: int | None = None) -> int:
     if raw in (None, ""):
         return default
+    if len(raw) > 20:
+        raise ValidationError({name: ["Must be a whole number."]})
     try:
         value = int(raw)
     except ValueError:
         raise ValidationError({name: ["Must be a whole number."]}) from None
     if value < 1:
         raise ValidationError({name: ["Must be 1 or more."]})
+    if maximum is not None and value > maximum:
+        raise ValidationError({name: [f"Must be {maximum} or less."]})
     return value
 
 
@@ -38,7 +45,7 @@ class PagePagination(BasePagination):
         self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
     ) -> list[Any]:
         self.request = request
-        self.page = _positive_int(request.query_params.get(self.page_query_param), "page", 1)
+        self.page = _positive_int(request.query_params.get(self.page_query_param), "page", 1, MAX_PAGE)
         requested = _positive_int(
             request.query_params.get(self.page_query_param + "_size"),
             "page_size",
@@ -75,7 +82,12 @@ class PagePagination(BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [
-            {"name": "page", "required": False, "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            },
             {
                 "name": "page_size",
                 "required": False,

@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from apps.accounts.models import User
+from apps.audit.record import audit_record, audit_record_reads
 from apps.core.admin import SuperuserOnlyAdmin, clinic_time_zone, local_time
 from apps.core.errors import ApplicationError
 from apps.core.roles import Role
 from apps.patients import services
+from apps.patients.events import PatientEvent
 from apps.patients.models import Patient, PatientExport
 from apps.patients.selectors import SearchTooShort, clinic_regions, patient_search
 
@@ -126,8 +128,13 @@ class PatientAdmin(admin.ModelAdmin[Patient]):
             shown = list(changelist.result_list)
             query = {"admin_search": "yes"} if changelist.query else {}
             clinic_ids = sorted({patient.clinic_id for patient in shown}, key=str)
-            services.patient_reads_audit(
-                actor=_actor(request), action="patient.list", clinic_ids=clinic_ids, patients=shown, query=query
+            audit_record_reads(
+                actor=_actor(request),
+                event=PatientEvent.LIST,
+                model=Patient,
+                rows=shown,
+                clinic_ids=clinic_ids,
+                query=query,
             )
         return response
 
@@ -147,9 +154,7 @@ class PatientAdmin(admin.ModelAdmin[Patient]):
             self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         if patient is not None and request.method == "GET":
-            services.patient_reads_audit(
-                actor=_actor(request), action="patient.read", clinic_ids=[patient.clinic_id], patients=[patient]
-            )
+            audit_record(actor=_actor(request), obj=patient, event=PatientEvent.READ)
         return response
 
     def save_model(self, request: HttpRequest, obj: Patient, form: forms.ModelForm, change: bool) -> None:

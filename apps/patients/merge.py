@@ -17,8 +17,9 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.core.errors import ApplicationError, ConflictError
+from apps.patients.events import PatientEvent
 from apps.patients.models import Patient, PatientMerge
 
 
@@ -94,11 +95,9 @@ def patient_merge(*, actor: User, survivor: Patient, merged: Patient, reason: st
         merged_by=actor,
     )
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=survivor.clinic_id,
-        action="patient.merge",
-        resource_type="patient",
-        resource_id=survivor.pk,
+        actor=actor,
+        obj=survivor,
+        event=PatientEvent.MERGE,
         changes={"merged": str(merged.pk), "moved": {key: len(ids) for key, ids in moved.items()}},
     )
     return record
@@ -126,11 +125,9 @@ def patient_unmerge(*, actor: User, merged: Patient) -> PatientMerge:
     record.unmerged_by = actor
     record.save(update_fields=["unmerged_at", "unmerged_by", "updated_at"])
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=record.clinic_id,
-        action="patient.unmerge",
-        resource_type="patient",
-        resource_id=merged.pk,
+        actor=actor,
+        obj=merged,
+        event=PatientEvent.UNMERGE,
         changes={"survivor": str(record.survivor_id), "merge": str(record.pk)},
     )
     return record

@@ -1,7 +1,6 @@
 """Registering, changing and archiving patients; duplicates are refused unless overridden."""
 
 import hashlib
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,12 +9,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import AuditEntry, audit_record, audit_record_many
+from apps.audit.record import AuditTarget, audit_entry, audit_record
+from apps.audit.services import audit_record_many
 from apps.clinics.models import Clinic
 from apps.clinics.services import clinic_counter_next
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
-from apps.patients.models import Patient
+from apps.core.services import model_update
+from apps.jobs.services import job_enqueue
+from apps.patients.events import PatientEvent
+from apps.patients.models import Patient, PatientExport
 from apps.patients.search import (
     DUPLICATE_NAME_SIMILARITY,
     format_mrn,
@@ -23,8 +26,6 @@ from apps.patients.search import (
     search_name_of,
     trigram_similarity,
 )
-
-# Names at least this similar (pg_trgm's measure), with the same birth date, are one person.
 
 
 @dataclass(frozen=True)
@@ -100,31 +101,56 @@ def _check_duplicates(
         exclude_id=exclude_id,
     )
     if candidates and not override_reason:
-        raise ConflictError(
+        raise PossibleDuplicate(candidates)
+    return candidates
+
+
+class PossibleDuplicate(ConflictError):
+    """The 409 of the duplicate check; ``candidates`` are the other patients it shows."""
+
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        super().__init__(
             "This looks like a patient the clinic already has.",
             code="possible_duplicate",
             extra={"candidates": [c.__dict__ for c in candidates]},
         )
-    return candidates
+        self.candidates = candidates
 
 
-def _audit_override(actor: User, patient: Patient, candidates: list[DuplicateCandidate], reason: str) -> None:
-    if candidates:
-        audit_record(
-            actor_id=actor.pk,
-            clinic_id=patient.clinic_id,
-            action="patient.duplicate_override",
-            resource_type="patient",
-            resource_id=patient.pk,
-            changes={"reason": reason, "candidates": [c.id for c in candidates]},
+def _audit_candidates_shown(*, actor: User, clinic_id: Any, refused: PossibleDuplicate, subject: Any = None) -> None:
+    # Runs after the refused write rolled back: the 409 still shows other
+    # patients' names, birth dates and MRNs, so each shown patient gets an event.
+    audit_record_many(
+        audit_entry(
+            actor=actor,
+            obj=AuditTarget(resource_type="patient", resource_id=candidate.id, clinic_id=clinic_id),
+            event=PatientEvent.DUPLICATE_CANDIDATES,
+            changes={"attempt": "update" if subject else "create", "subject": str(subject or "")},
         )
+        for candidate in refused.candidates
+    )
 
 
-@transaction.atomic
 def patient_create(
     *, actor: User, role: Role, clinic: Clinic, data: dict[str, Any], override_duplicate_reason: str = ""
 ) -> Patient:
-    """Register a patient with the clinic's next MRN, refusing likely duplicates (409)."""
+    """Register a patient with the clinic's next MRN, refusing likely duplicates (409).
+
+    A refusal is audited after its rollback: the candidates it shows are a disclosure.
+    """
+    try:
+        return _patient_create(
+            actor=actor, role=role, clinic=clinic, data=data, override_duplicate_reason=override_duplicate_reason
+        )
+    except PossibleDuplicate as refused:
+        _audit_candidates_shown(actor=actor, clinic_id=clinic.pk, refused=refused)
+        raise
+
+
+@transaction.atomic
+def _patient_create(
+    *, actor: User, role: Role, clinic: Clinic, data: dict[str, Any], override_duplicate_reason: str
+) -> Patient:
     data = dict(data)
     _normalise_phones(data, clinic)
     patient = Patient(clinic=clinic, created_by=actor, updated_by=actor, **data)
@@ -134,37 +160,47 @@ def patient_create(
     patient.mrn = format_mrn(clinic_counter_next(clinic_id=clinic.pk, key="mrn"))
     patient.full_clean()
     patient.save()
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=clinic.pk,
-        action="patient.create",
-        resource_type="patient",
-        resource_id=patient.pk,
-        changes={"fields": sorted(data)},
-    )
-    _audit_override(actor, patient, candidates, override_duplicate_reason)
+    audit_record(actor=actor, obj=patient, event=PatientEvent.CREATE, changes={"fields": sorted(data)})
+    if candidates:
+        overridden = {"reason": override_duplicate_reason, "candidates": [c.id for c in candidates]}
+        audit_record(actor=actor, obj=patient, event=PatientEvent.DUPLICATE_OVERRIDE, changes=overridden)
     return patient
 
 
-@transaction.atomic
 def patient_update(
     *, actor: User, role: Role, patient: Patient, changes: dict[str, Any], override_duplicate_reason: str = ""
 ) -> Patient:
     """Change demographics; a change of name, birth date or phone is checked for duplicates again.
 
-    The row is locked and read afresh, and only the changed columns are
-    written, so a concurrent merge or edit is neither lost nor undone.
+    A refusal is audited after its rollback, as for a create. The row is
+    locked and read afresh, and only the changed columns are written, so a
+    concurrent merge or edit is neither lost nor undone.
     """
+    try:
+        return _patient_update(
+            actor=actor,
+            role=role,
+            patient=patient,
+            changes=changes,
+            override_duplicate_reason=override_duplicate_reason,
+        )
+    except PossibleDuplicate as refused:
+        _audit_candidates_shown(actor=actor, clinic_id=patient.clinic_id, refused=refused, subject=patient.pk)
+        raise
+
+
+@transaction.atomic
+def _patient_update(
+    *, actor: User, role: Role, patient: Patient, changes: dict[str, Any], override_duplicate_reason: str
+) -> Patient:
     patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     changes = dict(changes)
     _normalise_phones(changes, patient.clinic)
-    changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
+    # Saved below, after the duplicate check: a refused change must not touch the row.
+    changed = model_update(instance=patient, data=changes, extra={"updated_by": actor}, save=False)
     if not changed:
         return patient
-    for name in changed:
-        setattr(patient, name, changes[name])
     patient.search_name = search_name_of(patient.given_name, patient.family_name)
-    patient.updated_by = actor
     candidates: list[DuplicateCandidate] = []
     if {"given_name", "family_name", "date_of_birth", "phone"} & set(changed):
         _lock_birth_date(patient.clinic_id, patient.date_of_birth)
@@ -174,15 +210,10 @@ def patient_update(
     patient.full_clean()
     patient.save(update_fields=[*changed, "search_name", "updated_by", "updated_at"])
     # Field names only: the values are personal data.
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=patient.clinic_id,
-        action="patient.update",
-        resource_type="patient",
-        resource_id=patient.pk,
-        changes={"fields": changed},
-    )
-    _audit_override(actor, patient, candidates, override_duplicate_reason)
+    audit_record(actor=actor, obj=patient, event=PatientEvent.UPDATE, changes={"fields": changed})
+    if candidates:
+        overridden = {"reason": override_duplicate_reason, "candidates": [c.id for c in candidates]}
+        audit_record(actor=actor, obj=patient, event=PatientEvent.DUPLICATE_OVERRIDE, changes=overridden)
     return patient
 
 
@@ -195,43 +226,18 @@ def patient_archive(*, actor: User, patient: Patient) -> Patient:
     patient.archived_at = timezone.now()
     patient.updated_by = actor
     patient.save(update_fields=["active", "archived_at", "updated_by", "updated_at"])
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=patient.clinic_id,
-        action="patient.archive",
-        resource_type="patient",
-        resource_id=patient.pk,
-    )
+    audit_record(actor=actor, obj=patient, event=PatientEvent.ARCHIVE)
     return patient
 
 
-def patient_reads_audit(
-    *,
-    actor: User,
-    action: str,
-    clinic_ids: list[Any],
-    patients: Sequence[Patient | Mapping[str, Any]],
-    query: dict[str, str] | None = None,
-) -> None:
-    """Record a read: one event per clinic searched, with the ids it returned, in one bulk insert.
+@transaction.atomic
+def patient_export_request(*, actor: User, clinic_id: Any, export_format: str) -> PatientExport:
+    """Record the request and its job in one transaction; the job is sent once that commits.
 
-    ``patients`` are Patient instances or ``values()`` rows with ``id`` and ``clinic_id``.
+    The outbox (apps.jobs) makes this answer even with the broker down: the
+    export then stays queued until the sweeper sends it.
     """
-    returned: dict[Any, list[str]] = {clinic_id: [] for clinic_id in clinic_ids}
-    for patient in patients:
-        if isinstance(patient, Patient):
-            returned.setdefault(patient.clinic_id, []).append(str(patient.pk))
-        else:
-            returned.setdefault(patient["clinic_id"], []).append(str(patient["id"]))
-    single = action == "patient.read"
-    audit_record_many(
-        AuditEntry(
-            action=action,
-            resource_type="patient",
-            resource_id=ids[0] if single and ids else "",
-            clinic_id=clinic_id,
-            actor_id=actor.pk,
-            changes={} if single else {"query": query or {}, "ids": ids},
-        )
-        for clinic_id, ids in returned.items()
-    )
+    export = PatientExport.objects.create(clinic_id=clinic_id, requested_by=actor, format=export_format)
+    audit_record(actor=actor, obj=export, event=PatientEvent.EXPORT_REQUEST, changes={"format": export_format})
+    job_enqueue(task="apps.patients.tasks.run_patient_export", args=[str(export.pk)])
+    return export

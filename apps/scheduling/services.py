@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record
 from apps.clinics.models import Clinic, Membership
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
 from apps.patients.models import Patient
 from apps.scheduling import selectors
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import (
     MAX_APPOINTMENT_DURATION,
     MIN_APPOINTMENT_DURATION,
@@ -127,17 +128,6 @@ def _check_overlaps(*, practitioner_id: Any, patient_id: Any, interval: Interval
         raise patient_busy()
 
 
-def _audit(actor: User, appointment: Appointment, action: str, changes: dict[str, Any] | None = None) -> None:
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=appointment.clinic_id,
-        action=action,
-        resource_type="appointment",
-        resource_id=appointment.pk,
-        changes=changes or {},
-    )
-
-
 @transaction.atomic
 def appointment_book(
     *,
@@ -182,9 +172,19 @@ def appointment_book(
         updated_by=actor,
     )
     _save_guarded(appointment, force_insert=True)
-    _audit(actor, appointment, "appointment.book", {"practitioner": str(practitioner_id), "patient": str(patient.pk)})
+    audit_record(
+        actor=actor,
+        obj=appointment,
+        event=SchedulingEvent.APPOINTMENT_BOOK,
+        changes={"practitioner": str(practitioner_id), "patient": str(patient.pk)},
+    )
     if outside:
-        _audit(actor, appointment, "appointment.availability_override", {"reason": override_availability_reason})
+        audit_record(
+            actor=actor,
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_AVAILABILITY_OVERRIDE,
+            changes={"reason": override_availability_reason},
+        )
     return appointment
 
 
@@ -239,9 +239,19 @@ def appointment_update(
         appointment.sequence += 1
     appointment.updated_by = actor
     _save_guarded(appointment)
-    _audit(actor, appointment, "appointment.reschedule" if moves else "appointment.update", {"fields": changed})
+    audit_record(
+        actor=actor,
+        obj=appointment,
+        event=SchedulingEvent.APPOINTMENT_RESCHEDULE if moves else SchedulingEvent.APPOINTMENT_UPDATE,
+        changes={"fields": changed},
+    )
     if moves and appointment.outside_availability:
-        _audit(actor, appointment, "appointment.availability_override", {"reason": override_availability_reason})
+        audit_record(
+            actor=actor,
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_AVAILABILITY_OVERRIDE,
+            changes={"reason": override_availability_reason},
+        )
     return appointment
 
 
@@ -282,7 +292,12 @@ def appointment_transition(
         setattr(appointment, stamp, now)
     appointment.updated_by = actor
     appointment.save()
-    _audit(actor, appointment, f"appointment.{action}", {"status": {"from": previous, "to": target}})
+    audit_record(
+        actor=actor,
+        obj=appointment,
+        event=SchedulingEvent(f"appointment.{action}"),
+        changes={"status": {"from": previous, "to": target}},
+    )
     return appointment
 
 
@@ -303,19 +318,6 @@ def _validate_window(start_time: time, end_time: time, slot_minutes: int | None)
             raise ApplicationError(
                 "The slot is longer than the hours.", fields={"slot_minutes": ["Longer than the hours."]}
             )
-
-
-def _audit_availability(
-    actor: User, obj: Availability | AvailabilityException, action: str, changes: dict[str, Any]
-) -> None:
-    audit_record(
-        actor_id=actor.pk,
-        clinic_id=obj.clinic_id,
-        action=action,
-        resource_type="availability" if isinstance(obj, Availability) else "availability_exception",
-        resource_id=obj.pk,
-        changes=changes,
-    )
 
 
 def _refuse_overlapping_hours(availability: Availability) -> None:
@@ -345,7 +347,12 @@ def availability_create(
     _refuse_overlapping_hours(availability)
     availability.full_clean()
     availability.save()
-    _audit_availability(actor, availability, "availability.create", {"practitioner": str(practitioner_id)})
+    audit_record(
+        actor=actor,
+        obj=availability,
+        event=SchedulingEvent.AVAILABILITY_CREATE,
+        changes={"practitioner": str(practitioner_id)},
+    )
     return availability
 
 
@@ -365,7 +372,7 @@ def availability_update(
     _refuse_overlapping_hours(availability)
     availability.full_clean()
     availability.save()
-    _audit_availability(actor, availability, "availability.update", {"fields": changed})
+    audit_record(actor=actor, obj=availability, event=SchedulingEvent.AVAILABILITY_UPDATE, changes={"fields": changed})
     return availability
 
 
@@ -373,7 +380,12 @@ def availability_update(
 def availability_delete(*, actor: User, role: Role, availability: Availability) -> None:
     """Remove weekly hours; appointments already booked stay."""
     require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=availability.practitioner_id)
-    _audit_availability(actor, availability, "availability.delete", {"practitioner": str(availability.practitioner_id)})
+    audit_record(
+        actor=actor,
+        obj=availability,
+        event=SchedulingEvent.AVAILABILITY_DELETE,
+        changes={"practitioner": str(availability.practitioner_id)},
+    )
     availability.delete()
 
 
@@ -398,14 +410,24 @@ def availability_exception_create(
     exception = AvailabilityException(clinic=clinic, practitioner_id=practitioner_id, created_by=actor, **data)
     exception.full_clean()
     exception.save()
-    _audit_availability(actor, exception, "availability_exception.create", {"kind": exception.kind})
+    audit_record(
+        actor=actor,
+        obj=exception,
+        event=SchedulingEvent.AVAILABILITY_EXCEPTION_CREATE,
+        changes={"kind": exception.kind},
+    )
     return exception
 
 
 @transaction.atomic
 def availability_exception_delete(*, actor: User, role: Role, exception: AvailabilityException) -> None:
     require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=exception.practitioner_id)
-    _audit_availability(actor, exception, "availability_exception.delete", {"kind": exception.kind})
+    audit_record(
+        actor=actor,
+        obj=exception,
+        event=SchedulingEvent.AVAILABILITY_EXCEPTION_DELETE,
+        changes={"kind": exception.kind},
+    )
     exception.delete()
 
 
@@ -424,11 +446,9 @@ def reminder_preference_set(*, actor: User, patient: Patient, opted_out: bool) -
     preference.updated_by = actor
     preference.save()
     audit_record(
-        actor_id=actor.pk,
-        clinic_id=patient.clinic_id,
-        action="patient.reminder_preference",
-        resource_type="patient",
-        resource_id=patient.pk,
+        actor=actor,
+        obj=patient,
+        event=SchedulingEvent.REMINDER_PREFERENCE,
         changes={"opted_out": opted_out},
     )
     return preference

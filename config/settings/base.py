@@ -42,10 +42,13 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.billing",
     "apps.scheduling",
+    "apps.jobs",
 ]
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    # Outside health and CSP: no-store and the API's strict CSP on every answer, /health/'s included.
+    "apps.core.middleware.SecurityHeadersMiddleware",
     # Health answers before host validation and HTTPS redirects: probes use
     # internal host names and plain HTTP.
     "apps.core.middleware.HealthCheckMiddleware",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # NUL in an API query string: a 400 before any view or the database sees it.
+    "apps.core.middleware.QueryStringGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -98,6 +103,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = config("REDIS_URL", default="")
 # Short timeouts: redis-py's default 5 s would stall every request when Redis hangs.
 REDIS_SOCKET_TIMEOUT = config("REDIS_SOCKET_TIMEOUT", default=0.5, cast=float)
+# After a Redis failure, throttles skip Redis (and allow) this long: one timeout, not one per request.
+THROTTLE_BREAKER_SECONDS = config("THROTTLE_BREAKER_SECONDS", default=5.0, cast=float)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -167,10 +174,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PagePagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.ClinicOpsAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded in size (413) and nesting (400).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.throttling.UserRateThrottle",
         "apps.core.throttling.AnonRateThrottle",
@@ -195,6 +203,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # apps.core.schema: public tag descriptions and the API-wide notes.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.core.schema.postprocess_schema"],
 }
 
 # --- Security headers (tightened further in production) --------------------
@@ -276,7 +286,20 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "apps.scheduling.tasks.send_due_reminders",
         "every_minutes": 5,
     },
+    "sweep-stale-jobs": {
+        "task": "apps.jobs.tasks.sweep_stale_jobs",
+        "every_minutes": 1,
+    },
 }
+
+# The job outbox (apps.jobs): a run without a heartbeat for this long lost its
+# worker and runs again; a job sent this long ago that never started is sent
+# again; a job fails after this many attempts.
+JOBS_RUNNING_STALE_SECONDS = config("JOBS_RUNNING_STALE_SECONDS", default=120, cast=int)
+JOBS_QUEUED_RESEND_SECONDS = config("JOBS_QUEUED_RESEND_SECONDS", default=300, cast=int)
+JOBS_MAX_ATTEMPTS = config("JOBS_MAX_ATTEMPTS", default=3, cast=int)
+# `manage.py migrate_safely` (the release role) gives up after waiting this long for a lock.
+MIGRATE_LOCK_TIMEOUT = config("MIGRATE_LOCK_TIMEOUT", default="5s")
 
 # --- Billing ---------------------------------------------------------------
 # A Unicode TrueType font for invoice PDFs (Debian: fonts-dejavu-core). Without
@@ -321,3 +344,56 @@ INVITATION_DAYS: int = config("INVITATION_DAYS", default=7, cast=int)
 INVITATION_ACCEPT_URL: str = config(
     "INVITATION_ACCEPT_URL", default="https://app.clinicops.example/invitations/{token}"
 )
+# --- Observability (apps/observability, docs/deploy.md "Metrics" onwards) ----
+# Each part is off until the environment switches it on.
+INSTALLED_APPS += ["corsheaders", "apps.observability"]
+# Metrics count every request the URL map serves; CORS answers preflights
+# before anything else can redirect or refuse them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.core.middleware.HealthCheckMiddleware") + 1,
+    "apps.observability.middleware.MetricsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.observability.middleware.MetricsMiddleware") + 1,
+    "corsheaders.middleware.CorsMiddleware",
+)
+# /metrics/ answers 404 until this is set; Prometheus sends it as a bearer token.
+METRICS_TOKEN = config("METRICS_TOKEN", default="")
+# Celery queues whose depth (Redis LLEN) a scrape reports.
+METRICS_CELERY_QUEUES: list[str] = config("METRICS_CELERY_QUEUES", default="celery", cast=Csv())
+# A worker serves its own metrics on this port (0: not served; needs METRICS_TOKEN).
+WORKER_METRICS_PORT = config("WORKER_METRICS_PORT", default=0, cast=int)
+
+# Readiness (/health/ready/): a worker must answer a ping within this many
+# seconds, and Beat must have published within the max age (it publishes
+# beat_heartbeat every minute).
+READY_WORKER_TIMEOUT = config("READY_WORKER_TIMEOUT", default=0.4, cast=float)
+READY_BEAT_MAX_AGE_SECONDS = config("READY_BEAT_MAX_AGE_SECONDS", default=180, cast=int)
+PERIODIC_TASKS["beat-heartbeat"] = {"task": "apps.observability.tasks.beat_heartbeat", "every_minutes": 1}
+
+# Error tracking: Sentry when SENTRY_DSN is set, scrubbed of patient data
+# (apps/observability/sentry.py).
+SENTRY_DSN = config("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = config("SENTRY_ENVIRONMENT", default="") or config("ENV", default="development")
+SENTRY_RELEASE = config("SENTRY_RELEASE", default="") or None
+SENTRY_TRACES_SAMPLE_RATE = config("SENTRY_TRACES_SAMPLE_RATE", default=0.0, cast=float)
+
+# Traces: OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard
+# OTEL_* variables configure the exporter; apps/observability/tracing.py).
+OTEL_EXPORTER_OTLP_ENDPOINT = config("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = config("OTEL_SERVICE_NAME", default="clinicops")
+
+# CORS: browsers on these origins (scheme://host[:port]) may call the API.
+# None by default; credentials are not needed (JWTs travel in Authorization).
+CORS_ALLOWED_ORIGINS: list[str] = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+)
+CORS_PREFLIGHT_MAX_AGE = 3600

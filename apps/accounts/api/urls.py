@@ -2,7 +2,6 @@ from django.urls import path
 
 from apps.accounts.api.views import (
     LogoutApi,
-    MeApi,
     MfaConfirmApi,
     MfaDisableApi,
     MfaEnrollApi,
@@ -18,7 +17,6 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
     path("auth/password/", PasswordChangeApi.as_view(), name="auth-password"),
-    path("auth/me/", MeApi.as_view(), name="auth-me"),
     path("auth/mfa/", MfaStatusApi.as_view(), name="auth-mfa"),
     path("auth/mfa/totp/", MfaEnrollApi.as_view(), name="auth-mfa-totp"),
     path("auth/mfa/totp/confirm/", MfaConfirmApi.as_view(), name="auth-mfa-totp-confirm"),

@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
-from apps.audit.services import audit_record
+from apps.audit.record import audit_record, audit_record_reads
 from apps.billing import idempotency, payments, reports, selectors, services
+from apps.billing.api.report_serializers import AgingReportOutput, RevenueReportOutput
 from apps.billing.api.serializers import (
     AgingQuery,
     InvoiceCreateInput,
@@ -32,10 +33,12 @@ from apps.billing.api.serializers import (
     ServiceOutput,
     ServiceUpdateInput,
 )
+from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, Payment, Service
 from apps.clinics.models import Clinic
 from apps.core.roles import CREATE, READ
-from apps.core.tenancy import ClinicScopedViewSet, parse_uuid_param, require_role
+from apps.core.tenancy import parse_uuid_param, require_role
+from apps.core.viewsets import ClinicScopedViewSet
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     idempotency.HEADER,
@@ -173,11 +176,26 @@ class InvoiceViewSet(ClinicScopedViewSet):
             patient_id=query.validated_data.get("patient"),
             overdue=query.validated_data.get("overdue"),
         )
-        page = self.paginate_queryset(invoices)
+        page = self.paginate_queryset(invoices) or []
+        audit_record_reads(
+            actor=request_user(request),
+            event=BillingEvent.INVOICE_LIST,
+            model=Invoice,
+            rows=page,
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
         return self.get_paginated_response(InvoiceOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(InvoiceOutput(self.get_object()).data)
+        invoice = self.get_object()
+        audit_record(
+            actor=request_user(request),
+            obj=invoice,
+            event=BillingEvent.INVOICE_READ,
+            changes={"patient": str(invoice.patient_id)},
+        )
+        return Response(InvoiceOutput(invoice).data)
 
     @extend_schema(request=InvoiceCreateInput, responses={201: InvoiceOutput})
     def create(self, request: Request) -> Response:
@@ -283,13 +301,7 @@ class InvoiceViewSet(ClinicScopedViewSet):
         from apps.billing.pdf import invoice_pdf
 
         content = invoice_pdf(invoice)
-        audit_record(
-            actor_id=request_user(request).pk,
-            clinic_id=invoice.clinic_id,
-            action="invoice.pdf",
-            resource_type="invoice",
-            resource_id=invoice.pk,
-        )
+        audit_record(actor=request_user(request), obj=invoice, event=BillingEvent.INVOICE_PDF)
         response = HttpResponse(content, content_type="application/pdf")
         name = invoice.number or f"draft-{invoice.pk}"
         response["Content-Disposition"] = f'inline; filename="invoice-{name}.pdf"'
@@ -359,7 +371,7 @@ class ReportViewSet(ClinicScopedViewSet):
             ),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive; default: today"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: RevenueReportOutput},
     )
     @action(detail=False, methods=["get"])
     def revenue(self, request: Request) -> Response:
@@ -378,7 +390,7 @@ class ReportViewSet(ClinicScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID, required=True)],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: AgingReportOutput},
     )
     @action(detail=False, methods=["get"])
     def aging(self, request: Request) -> Response:

@@ -15,7 +15,7 @@ from apps.core.roles import Role
 from apps.patients import services
 from apps.patients.merge import patient_merge, patient_unmerge
 from apps.patients.models import Patient, PatientMerge
-from apps.patients.selectors import patient_list
+from apps.patients.selectors import patient_search
 from apps.patients.tests.factories import PatientFactory
 from apps.scheduling.models import Appointment, ReminderPreference
 from apps.scheduling.tests.factories import AppointmentFactory
@@ -69,8 +69,9 @@ def test_merge_moves_every_reference_and_unmerge_restores_exactly_what_moved(cli
         "scheduling.reminderpreference.patient",
     }
     assert AuditEvent.objects.filter(action="patient.merge", resource_id=str(survivor.pk)).exists()
-    # Lists and searches no longer show the merged record.
-    assert merged.pk not in set(patient_list(queryset=Patient.objects.all()).values_list("pk", flat=True))
+    # Searches no longer show the merged record (lists: test_api_hides_merged_records).
+    found = patient_search(queryset=Patient.objects.all(), text="Becker", regions=set())
+    assert merged.pk not in set(found.values_list("pk", flat=True))
 
     patient_unmerge(actor=owner, merged=merged)
     assert _references(survivor) == before_survivor
@@ -227,3 +228,13 @@ def test_the_review_list_pairs_similar_names_and_same_phones_of_one_birth_date(c
     }
     patient_merge(actor=clinic.staff[Role.OWNER], survivor=jennifer, merged=jenifer, reason="duplicate")
     assert {pair.reason for pair in patient_duplicate_pairs(clinic_id=clinic.pk)} == {"same_phone"}
+
+
+@pytest.mark.django_db
+def test_api_hides_merged_records(as_user, clinic, pair):
+    survivor, merged = pair
+    patient_merge(actor=clinic.staff[Role.OWNER], survivor=survivor, merged=merged, reason="duplicate")
+    api = as_user(clinic.staff[Role.OWNER])
+    listed = api.get("/api/v1/patients/", {"include_archived": "true"}).data["results"]
+    assert str(merged.pk) not in {row["id"] for row in listed}
+    assert str(survivor.pk) in {row["id"] for row in listed}

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,9 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
+from apps.core.dates import aware_datetime_param, date_param
 from apps.core.roles import READ, WRITE, Role
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_param, require_role
+from apps.core.tenancy import clinic_roles, parse_uuid_param, require_role
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.models import Patient
 from apps.scheduling import ical, selectors, services
 from apps.scheduling.api.serializers import (
@@ -39,6 +41,7 @@ from apps.scheduling.api.serializers import (
     SlotListOutput,
     SlotQuery,
 )
+from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import Appointment, Availability, AvailabilityException, ReminderPreference
 
 # The calendar feed covers at most this long a span per request.
@@ -65,17 +68,10 @@ def _bound_param(request: Request, name: str, zone: ZoneInfo, *, end_of_day: boo
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
-    day = parse_date(raw) if len(raw) == 10 else None
-    if day is not None:
-        moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
-        return moment
-    try:
-        instant = parse_datetime(raw)
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        raise ValidationError({name: ["A date (YYYY-MM-DD) or a date-time with a UTC offset."]})
-    return instant
+    if len(raw) == 10:
+        day = date_param(raw, name)
+        return datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
+    return aware_datetime_param(raw, name)
 
 
 def _zone_of_filter(request: Request) -> ZoneInfo:
@@ -182,10 +178,7 @@ class AvailabilityExceptionViewSet(ClinicScopedViewSet):
         for name, lookup in (("date_from", "date__gte"), ("date_to", "date__lte")):
             raw = request.query_params.get(name)
             if raw:
-                day = parse_date(raw) if len(raw) == 10 else None
-                if day is None:
-                    raise ValidationError({name: ["A date (YYYY-MM-DD)."]})
-                queryset = queryset.filter(**{lookup: day})
+                queryset = queryset.filter(**{lookup: date_param(raw, name)})
         page = self.paginate_queryset(queryset.order_by("date", "start_time", "id"))
         return self.get_paginated_response(AvailabilityExceptionOutput(page, many=True).data)
 
@@ -302,11 +295,26 @@ class AppointmentViewSet(ClinicScopedViewSet):
         responses=AppointmentOutput(many=True),
     )
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS))
+        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS)) or []
+        audit_record_reads(
+            actor=request_user(request),
+            event=SchedulingEvent.APPOINTMENT_LIST,
+            model=Appointment,
+            rows=page,
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
         return self.get_paginated_response(AppointmentOutput(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(AppointmentOutput(self.get_object()).data)
+        appointment = self.get_object()
+        audit_record(
+            actor=request_user(request),
+            obj=appointment,
+            event=SchedulingEvent.APPOINTMENT_READ,
+            changes={"patient": str(appointment.patient_id)},
+        )
+        return Response(AppointmentOutput(appointment).data)
 
     @extend_schema(request=AppointmentCreateInput, responses={201: AppointmentOutput, 409: OpenApiResponse()})
     def create(self, request: Request) -> Response:
@@ -413,6 +421,14 @@ class AppointmentViewSet(ClinicScopedViewSet):
             start_before=start_before,
         )
         text = ical.appointments_calendar(appointments, name="ClinicOps appointments", host=request.get_host())
+        audit_record_reads(  # the feed carries MRNs and times
+            actor=user,
+            event=SchedulingEvent.APPOINTMENT_CALENDAR,
+            model=Appointment,
+            rows=appointments,  # evaluated once, by the feed above
+            query=dict(request.query_params.items()),
+            related={"patients": "patient_id"},
+        )
         response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="appointments.ics"'
         return response

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.core.roles import Role
+from apps.core.tests.statements import counted
 from apps.patients.tests.factories import PatientFactory
 from apps.scheduling.ical import escape_text, fold
 from apps.scheduling.models import AppointmentStatus, ReminderPreference
@@ -70,7 +71,7 @@ def test_the_feed_of_another_practitioner_filters_by_range_and_stays_in_my_clini
     assert response.status_code == 200
     uids = [str(e["UID"]).split("@")[0] for e in icalendar.Calendar.from_ical(response.content).walk("VEVENT")]
     assert uids == [str(soon.pk)]
-    assert len(queries) <= 5
+    assert len(counted(queries)) <= 5
     assert client.get(FEED, {"clinic": str(other_clinic.pk)}).status_code == 404
     assert client.get(FEED, {"date_from": "2020-01-01", "date_to": "2030-01-01"}).status_code == 400
     assert client.get(FEED, {"practitioner": "me"}).status_code == 400
