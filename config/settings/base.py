@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.core",
     "apps.accounts",
     "apps.clinics",
@@ -143,6 +145,10 @@ LOGIN_COOL_OFF = timedelta(minutes=config("LOGIN_COOL_OFF_MINUTES", default=15, 
 # 0 means the header is ignored: it is trivially spoofed.
 TRUSTED_PROXY_COUNT = config("TRUSTED_PROXY_COUNT", default=0, cast=int)
 
+# Previous JWT signing keys, comma-separated: tokens they signed still verify (see docs/deploy.md).
+JWT_SIGNING_KEY_FALLBACKS = config("JWT_SIGNING_KEY_FALLBACKS", default="", cast=Csv())
+# Second factor (apps/accounts/mfa.py): the name phone apps show beside the account.
+OTP_TOTP_ISSUER = "ClinicOps"
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=min(config("JWT_ACCESS_MINUTES", default=15, cast=int), 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),
@@ -151,6 +157,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": config("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    # Verified after a rotation, until their tokens expire (apps/accounts/tokens.py).
+    "AUTH_TOKEN_CLASSES": ("apps.accounts.tokens.AccessToken",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     # Tokens carry a digest of the password hash: a password change kills them.
@@ -328,6 +336,14 @@ LOGGING = {
     },
 }
 
+# The admin's path, e.g. "staff-7f3a/" (config/urls.py): not guessable at /admin/.
+DJANGO_ADMIN_URL: str = config("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+
+# Clinic invitations (apps/clinics/invitations.py): how long a link works, and the link the email carries.
+INVITATION_DAYS: int = config("INVITATION_DAYS", default=7, cast=int)
+INVITATION_ACCEPT_URL: str = config(
+    "INVITATION_ACCEPT_URL", default="https://app.clinicops.example/invitations/{token}"
+)
 # --- Observability (apps/observability, docs/deploy.md "Metrics" onwards) ----
 # Each part is off until the environment switches it on.
 INSTALLED_APPS += ["corsheaders", "apps.observability"]

@@ -9,9 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import mfa, services
 from apps.accounts.api.serializers import (
+    MfaCodeInput,
+    MfaConfirmOutput,
+    MfaDisableInput,
+    MfaEnrollOutput,
+    MfaStatusOutput,
     PasswordChangeInput,
+    RecoveryCodesOutput,
     RefreshInput,
     TokenObtainInput,
     TokenPairOutput,
@@ -68,5 +74,55 @@ class PasswordChangeApi(APIView):
     def post(self, request: Request) -> Response:
         data = PasswordChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_change_password(user=request_user(request), **data.validated_data)
+        services.user_change_password(user=request_user(request), **data.validated_data, ip=client_ip(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MfaStatusApi(APIView):
+    """Whether the caller has a second factor, whether a clinic requires one, and recovery codes left."""
+
+    @extend_schema(responses=MfaStatusOutput)
+    def get(self, request: Request) -> Response:
+        return Response(MfaStatusOutput(mfa.mfa_status(user=request_user(request))).data)
+
+
+class MfaEnrollApi(APIView):
+    """Begin enrolling an authenticator app: an otpauth:// URI to scan. Confirm with its first code."""
+
+    @extend_schema(request=None, responses={201: MfaEnrollOutput})
+    def post(self, request: Request) -> Response:
+        return Response(mfa.mfa_enroll_start(user=request_user(request)), status=status.HTTP_201_CREATED)
+
+
+class MfaConfirmApi(APIView):
+    """Confirm enrolment with the app's first code: ten recovery codes (shown once) and a new token pair."""
+
+    @extend_schema(request=MfaCodeInput, responses=MfaConfirmOutput)
+    def post(self, request: Request) -> Response:
+        data = MfaCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request_user(request)
+        codes = mfa.mfa_enroll_confirm(user=user, code=data.validated_data["code"])
+        return Response({"recovery_codes": codes, **asdict(services.token_pair_for(user))})
+
+
+class MfaRecoveryCodesApi(APIView):
+    """New recovery codes, proven with a current code; the old ones stop working."""
+
+    @extend_schema(request=MfaCodeInput, responses=RecoveryCodesOutput)
+    def post(self, request: Request) -> Response:
+        data = MfaCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = mfa.mfa_recovery_codes_renew(user=request_user(request), code=data.validated_data["code"])
+        return Response({"recovery_codes": codes})
+
+
+class MfaDisableApi(APIView):
+    """Remove the second factor, with the password and a current code."""
+
+    @extend_schema(request=MfaDisableInput, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = MfaDisableInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        mfa.mfa_disable(user=request_user(request), **data.validated_data, ip=client_ip(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,4 +9,9 @@ PERSONAS = {
     "auth-logout": PersonaCase(unscoped="acts on the caller's own tokens"),
     "auth-password": PersonaCase(unscoped="acts on the caller's own account"),
     "auth-me": PersonaCase(unscoped="the caller's own account and memberships"),
+    "auth-mfa": PersonaCase(unscoped="the caller's own second factor"),
+    "auth-mfa-totp": PersonaCase(unscoped="the caller's own second factor"),
+    "auth-mfa-totp-confirm": PersonaCase(unscoped="the caller's own second factor"),
+    "auth-mfa-recovery-codes": PersonaCase(unscoped="the caller's own second factor"),
+    "auth-mfa-disable": PersonaCase(unscoped="the caller's own second factor"),
 }

@@ -1,7 +1,12 @@
 """Persona entries for clinics and members (tests/test_personas.py runs them)."""
 
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+
 from apps.accounts.tests.factories import UserFactory
-from apps.clinics.models import ClinicCounter
+from apps.clinics.models import ClinicCounter, Invitation
 from apps.clinics.tests.factories import MembershipFactory
 from apps.core.roles import Role
 from tests.personas import PersonaCase, Target
@@ -21,6 +26,17 @@ def a_receptionist(target: Target):
     return MembershipFactory(clinic=target.clinic, role=Role.RECEPTIONIST)
 
 
+def an_invitation(target: Target):
+    return Invitation.objects.create(
+        clinic=target.clinic,
+        email=UserFactory.build().email,
+        role=Role.BILLING,
+        token_hash=secrets.token_hex(32),
+        invited_by=target.clinic.staff[Role.OWNER],
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
 PERSONAS = {
     "clinic-list": PersonaCase(
         make_object=clinic_itself,
@@ -33,8 +49,14 @@ PERSONAS = {
     ),
     "clinic-detail": PersonaCase(make_object=clinic_itself, body=lambda target, obj: {"name": "Renamed"}),
     "clinic-leave": PersonaCase(make_object=clinic_with_a_second_owner),
-    "clinic-members": PersonaCase(
+    "clinic-members": PersonaCase(make_object=a_receptionist),
+    "clinic-invitations": PersonaCase(
+        make_object=an_invitation,
         body=lambda target, obj: {"email": UserFactory().email, "role": Role.RECEPTIONIST.value},
+    ),
+    "clinic-invitation-revoke": PersonaCase(make_object=an_invitation),
+    "invitation-accept": PersonaCase(
+        unscoped="the emailed token decides (test_invitations.py); open to new accounts", anonymous=400
     ),
     "clinic-member": PersonaCase(make_object=a_receptionist, body=lambda target, obj: {"role": Role.BILLING.value}),
 }

@@ -144,39 +144,17 @@ def test_another_clinics_member_under_my_clinics_url_is_404(as_user, clinic, oth
     assert target.role == Role.BILLING
 
 
-def test_an_existing_user_is_added_by_email_in_any_case(as_user, clinic, make_user):
-    role = Role.ADMIN  # one permitted role; tests/test_personas.py covers the others
+def test_members_cannot_be_added_without_their_consent(as_user, clinic, make_user):
     newcomer = make_user()
-    response = as_user(clinic.staff[role]).post(
-        members_url(clinic), {"email": newcomer.email.upper(), "role": "billing"}
-    )
-    assert response.status_code == 201, response.data
-    assert Membership.objects.get(clinic=clinic, user=newcomer).role == Role.BILLING
-    assert AuditEvent.objects.filter(action="membership.add", clinic=clinic).exists()
-
-
-def test_add_by_user_id_and_refusals(as_user, clinic, make_user):
-    client = as_user(clinic.staff[Role.OWNER])
-    newcomer = make_user()
-    assert client.post(members_url(clinic), {"user": str(newcomer.pk), "role": "admin"}).status_code == 201
-    again = client.post(members_url(clinic), {"user": str(newcomer.pk), "role": "admin"})
-    assert again.status_code == 409
-    assert again.data["code"] == "already_member"
-    unknown = client.post(members_url(clinic), {"email": "nobody@example.test", "role": "admin"})
-    assert unknown.status_code == 400
-    assert unknown.data["code"] == "user_not_found"
-    both = client.post(members_url(clinic), {"email": newcomer.email, "user": str(newcomer.pk), "role": "admin"})
-    assert both.status_code == 400
-    bad_role = client.post(members_url(clinic), {"email": make_user().email, "role": "superhero"})
-    assert bad_role.status_code == 400
-    assert "role" in bad_role.data["fields"]
-    assert Membership.objects.filter(clinic=clinic).count() == len(Role) + 1
+    response = as_user(clinic.staff[Role.OWNER]).post(members_url(clinic), {"email": newcomer.email, "role": "admin"})
+    assert response.status_code == 405  # invitations instead (test_invitations.py)
+    assert not Membership.objects.filter(user=newcomer).exists()
 
 
 def test_admin_cannot_grant_change_or_remove_the_owner_role(as_user, clinic, make_user):
     client = as_user(clinic.staff[Role.ADMIN])
-    newcomer = make_user()
-    assert client.post(members_url(clinic), {"email": newcomer.email, "role": "owner"}).status_code == 403
+    invite = reverse("clinic-invitations", args=[clinic.pk])
+    assert client.post(invite, {"email": make_user().email, "role": "owner"}).status_code == 403
     owner = membership(clinic, Role.OWNER)
     assert client.patch(member_url(clinic, owner), {"role": "billing"}).status_code == 403
     assert client.delete(member_url(clinic, owner)).status_code == 403
@@ -185,7 +163,6 @@ def test_admin_cannot_grant_change_or_remove_the_owner_role(as_user, clinic, mak
     owner.refresh_from_db()
     billing.refresh_from_db()
     assert (owner.role, billing.role) == (Role.OWNER, Role.BILLING)
-    assert not Membership.objects.filter(user=newcomer).exists()
 
 
 def test_admin_changes_and_removes_non_owners(as_user, clinic):
