@@ -39,9 +39,12 @@ def tamper(sql: str, params: list[Any] | None = None) -> None:
     """Run ``sql`` as the superuser would to hide it: with every trigger off (replica mode) on PostgreSQL."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Run the foreign-key checks the test's own inserts queued now, not against the tampered rows.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET session_replication_role = replica")
         try:
             cursor.execute(sql, params or [])
         finally:
             if connection.vendor == "postgresql":
                 cursor.execute("SET session_replication_role = origin")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
