@@ -34,7 +34,9 @@ def sealed_log():
 
 
 def latest_published() -> SignedCheckpoint:
-    return AuditCheckpoint.objects.order_by("-tree_size").first().signed()
+    latest = AuditCheckpoint.objects.order_by("-tree_size").first()
+    assert latest is not None
+    return latest.signed()
 
 
 def first_problem(**kwargs):
