@@ -143,19 +143,19 @@ def _test_flush_passes_the_audit_truncate_trigger():
 
     original = TransactionTestCase._fixture_teardown
 
-    def set_role(test: TransactionTestCase, mode: str) -> None:
-        for alias in test._databases_names(include_mirrors=False):
-            if connections[alias].vendor == "postgresql":
-                with connections[alias].cursor() as cursor:
+    def set_role(mode: str) -> None:
+        for conn in connections.all(initialized_only=True):
+            if conn.vendor == "postgresql":
+                with conn.cursor() as cursor:
                     cursor.execute(f"SET session_replication_role = {mode}")
 
     def fixture_teardown(self: TransactionTestCase) -> None:
-        set_role(self, "replica")
+        set_role("replica")
         try:
             original(self)
         finally:
-            set_role(self, "origin")
+            set_role("origin")
 
-    TransactionTestCase._fixture_teardown = fixture_teardown  # type: ignore[method-assign]
+    TransactionTestCase._fixture_teardown = fixture_teardown
     yield
-    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
+    TransactionTestCase._fixture_teardown = original
