@@ -156,17 +156,30 @@ def test_a_broken_legacy_chain_refuses_the_first_seal_unless_accepted():
     assert report.first_problem.detail == {"event": legacy[1].pk}
 
 
-def test_each_checkpoint_is_logged_and_appended_to_the_checkpoint_file(tmp_path, settings, caplog):
+def test_each_checkpoint_is_logged_and_appended_to_the_checkpoint_file(tmp_path, settings):
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
-    record(2)
-    # The copies are written after commit; the test's own transaction never commits, so run them here.
-    with TestCase.captureOnCommitCallbacks(execute=True), caplog.at_level(logging.INFO, "clinicops.audit.checkpoint"):
-        first = audit_seal().checkpoint
-    record(1)
-    with TestCase.captureOnCommitCallbacks(execute=True), caplog.at_level(logging.INFO, "clinicops.audit.checkpoint"):
-        second = audit_seal().checkpoint
-    lines = [r for r in caplog.records if r.name == "clinicops.audit.checkpoint"]
-    assert [r.checkpoint["tree_size"] for r in lines] == [2, 3]
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append
+    checkpoint_logger = logging.getLogger("clinicops.audit.checkpoint")
+    # Own handler on the logger itself: other tests may reconfigure logging (caplog sits on the root).
+    checkpoint_logger.addHandler(handler)
+    previous = checkpoint_logger.level, checkpoint_logger.disabled
+    checkpoint_logger.setLevel(logging.INFO)
+    checkpoint_logger.disabled = False
+    try:
+        record(2)
+        # The copies are written after commit; the test's own transaction never commits, so run them here.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            first = audit_seal().checkpoint
+        record(1)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            second = audit_seal().checkpoint
+    finally:
+        checkpoint_logger.removeHandler(handler)
+        checkpoint_logger.setLevel(previous[0])
+        checkpoint_logger.disabled = previous[1]
+    assert [r.checkpoint["tree_size"] for r in records] == [2, 3]
     published = load_published((tmp_path / "checkpoints.jsonl").read_text())
     assert [p.checkpoint_hash() for p in published] == [first.checkpoint_hash, second.checkpoint_hash]
     assert json.loads((tmp_path / "checkpoints.jsonl").read_text().splitlines()[0])["root_hash"] == first.root_hash
