@@ -208,3 +208,13 @@ def test_unchanged_events_still_verify_against_the_published_checkpoint(sealed_l
     assert report.published == 1
     assert AuditEvent.objects.count() == 23
     assert AuditLeaf.objects.count() == 13
+
+
+def test_deleted_node_hashes_fail_the_consistency_proof(sealed_log):
+    first = AuditCheckpoint.objects.order_by("tree_size").first()
+    assert first is not None
+    audit_record_many([AuditEntry(action="x", resource_type="t") for _ in range(20)])
+    audit_seal()
+    tamper("DELETE FROM audit_auditnode")
+    problem = first_problem(published=[first.signed()])
+    assert problem.kind == "consistency_failed"
