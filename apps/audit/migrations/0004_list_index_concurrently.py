@@ -31,7 +31,7 @@ def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}")
     schema_editor.execute(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_event_txid_brin "
-        "ON audit_auditevent USING brin (txid) WITH (pages_per_range = 32)"
+        "ON audit_auditevent USING brin (txid) WITH (pages_per_range = 32, autosummarize = on)"
     )
 
 
