@@ -397,3 +397,23 @@ CORS_ALLOW_HEADERS = (
     "x-request-id",
 )
 CORS_PREFLIGHT_MAX_AGE = 3600
+# --- Audit log (apps.audit) -------------------------------------------------
+# AUDIT_SIGNING_KEY: base64 of a 32-byte Ed25519 seed (`manage.py audit_public_key
+# --generate` prints a new one). Empty means a public throwaway key: fine for a
+# laptop and tests, refused by production.py.
+AUDIT_SIGNING_KEY = config("AUDIT_SIGNING_KEY", default="")
+# Public keys (base64) of retired signing keys whose checkpoints must still verify.
+AUDIT_TRUSTED_PUBLIC_KEYS: list[str] = config("AUDIT_TRUSTED_PUBLIC_KEYS", default="", cast=Csv())
+# Copies of each checkpoint outside the database (besides the JSON log line):
+# a JSON-lines file and/or a URL that receives a POST of the checkpoint JSON.
+AUDIT_CHECKPOINT_FILE = config("AUDIT_CHECKPOINT_FILE", default="")
+AUDIT_CHECKPOINT_URL = config("AUDIT_CHECKPOINT_URL", default="")
+AUDIT_CHECKPOINT_URL_TIMEOUT = config("AUDIT_CHECKPOINT_URL_TIMEOUT", default=2.0, cast=float)
+# Events per checkpoint at most; a backlog is sealed in several checkpoints.
+AUDIT_SEAL_BATCH = config("AUDIT_SEAL_BATCH", default=50_000, cast=int)
+PERIODIC_TASKS["seal-audit-log"] = {"task": "apps.audit.tasks.seal_audit_log", "every_seconds": 5}
+# The nightly check keeps its old schedule name, so existing Beat rows are updated in place.
+PERIODIC_TASKS["verify-audit-chain"] = {
+    "task": "apps.audit.tasks.verify_audit_log",
+    "crontab": {"minute": "41", "hour": "2"},
+}
