@@ -2,7 +2,7 @@
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -34,7 +34,14 @@ class TokenObtainApi(APIView):
     authentication_classes = []
     throttle_classes = [LoginRateThrottle]
 
-    @extend_schema(request=TokenObtainInput, responses=TokenPairOutput, auth=[])
+    @extend_schema(
+        request=TokenObtainInput,
+        responses={
+            200: TokenPairOutput,
+            401: OpenApiResponse(description="invalid_credentials, mfa_required, mfa_invalid"),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         data = TokenObtainInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -89,7 +96,10 @@ class MfaStatusApi(APIView):
 class MfaEnrollApi(APIView):
     """Begin enrolling an authenticator app: an otpauth:// URI to scan. Confirm with its first code."""
 
-    @extend_schema(request=None, responses={201: MfaEnrollOutput})
+    @extend_schema(
+        request=None,
+        responses={201: MfaEnrollOutput, 409: OpenApiResponse(description="mfa_already_enrolled")},
+    )
     def post(self, request: Request) -> Response:
         return Response(mfa.mfa_enroll_start(user=request_user(request)), status=status.HTTP_201_CREATED)
 
@@ -97,7 +107,9 @@ class MfaEnrollApi(APIView):
 class MfaConfirmApi(APIView):
     """Confirm enrolment with the app's first code: ten recovery codes (shown once) and a new token pair."""
 
-    @extend_schema(request=MfaCodeInput, responses=MfaConfirmOutput)
+    @extend_schema(
+        request=MfaCodeInput, responses={200: MfaConfirmOutput, 409: OpenApiResponse(description="mfa_not_started")}
+    )
     def post(self, request: Request) -> Response:
         data = MfaCodeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,7 +132,9 @@ class MfaRecoveryCodesApi(APIView):
 class MfaDisableApi(APIView):
     """Remove the second factor, with the password and a current code."""
 
-    @extend_schema(request=MfaDisableInput, responses={204: None})
+    @extend_schema(
+        request=MfaDisableInput, responses={204: None, 409: OpenApiResponse(description="mfa_required_by_clinic")}
+    )
     def post(self, request: Request) -> Response:
         data = MfaDisableInput(data=request.data)
         data.is_valid(raise_exception=True)

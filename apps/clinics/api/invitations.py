@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -93,7 +93,16 @@ class InvitationAcceptApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = [JWTAuthentication]
 
-    @extend_schema(request=InvitationAcceptInput, responses={201: AcceptedMembershipOutput})
+    @extend_schema(
+        request=InvitationAcceptInput,
+        responses={
+            201: AcceptedMembershipOutput,
+            401: OpenApiResponse(description="sign_in_required: the invited email has an account"),
+            403: OpenApiResponse(description="invitation_other_user"),
+            404: OpenApiResponse(description="invitation_invalid (unknown, used, revoked or expired)"),
+            409: OpenApiResponse(description="already_member"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = InvitationAcceptInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -49,9 +49,8 @@ PERSONAS = {
     ),
     "clinic-detail": PersonaCase(make_object=clinic_itself, body=lambda target, obj: {"name": "Renamed"}),
     "clinic-leave": PersonaCase(make_object=clinic_with_a_second_owner),
-    "clinic-members": PersonaCase(make_object=a_receptionist),
+    "clinic-members": PersonaCase(),
     "clinic-invitations": PersonaCase(
-        make_object=an_invitation,
         body=lambda target, obj: {"email": UserFactory().email, "role": Role.RECEPTIONIST.value},
     ),
     "clinic-invitation-revoke": PersonaCase(make_object=an_invitation),

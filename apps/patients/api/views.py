@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -104,7 +104,9 @@ class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     def get_base_queryset(self) -> Any:
         return PatientExport.objects.filter(requested_by=self.access.user)
 
+    @extend_schema(parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID, description="Only this clinic's exports")])
     def list(self, request: Request) -> Response:
+        """The caller's own exports, newest first."""
         page = self.paginate_queryset(self.get_queryset().order_by("-created_at"))
         return self.get_paginated_response(PatientExportOutput(page, many=True, context={"request": request}).data)
 
