@@ -191,3 +191,30 @@ def patient_duplicate_pairs(*, clinic_id: Any, limit: int = 100) -> list[Duplica
                     pairs.append(DuplicatePair(first["id"], second["id"], "same_phone", similarity))
     pairs.sort(key=lambda pair: (-pair.similarity, str(pair.first_id)))
     return pairs[:limit]
+
+
+def patient_duplicate_pair_records(*, access: Access, limit: int = 100) -> list[dict[str, Any]]:
+    """The review list (of ``access.clinic_id``, or of every clinic where the caller may merge) with both
+    records of each pair, audited as a disclosure."""
+    clinic_ids = [access.clinic_id] if access.clinic_id else access.clinic_ids("patients", "merge")
+    pairs = [pair for clinic_id in clinic_ids for pair in patient_duplicate_pairs(clinic_id=clinic_id, limit=limit)]
+    pairs = sorted(pairs, key=lambda pair: -pair.similarity)[:limit]
+    ids = {pair.first_id for pair in pairs} | {pair.second_id for pair in pairs}
+    records = Patient.objects.in_bulk(list(ids))
+    audit_record_reads(
+        actor=access.user,
+        event=PatientEvent.LIST,
+        model=Patient,
+        rows=list(records.values()),
+        clinic_ids=clinic_ids,
+        query={"duplicates": "review"},
+    )
+    return [
+        {
+            "first": records[pair.first_id],
+            "second": records[pair.second_id],
+            "reason": pair.reason,
+            "similarity": pair.similarity,
+        }
+        for pair in pairs
+    ]

@@ -40,6 +40,18 @@ def a_finished_export(target: Target):
     return patient_export_run(export_id=str(export.pk))
 
 
+def a_merged_patient(target: Target):
+    """A record already merged into another of its clinic (what unmerge/ acts on)."""
+    from apps.core.roles import Role
+    from apps.patients.merge import patient_merge
+
+    survivor: Any = PatientFactory(clinic=target.clinic)
+    merged: Any = PatientFactory(clinic=target.clinic)
+    patient_merge(actor=target.clinic.staff[Role.OWNER], survivor=survivor, merged=merged, reason="persona")
+    merged.refresh_from_db()
+    return merged
+
+
 PERSONAS = {
     "patient-export-list": PersonaCase(
         make_object=an_export, body=lambda target, obj: {"clinic": str(target.clinic.pk), "format": "csv"}
@@ -49,8 +61,11 @@ PERSONAS = {
     "patient-list": PersonaCase(make_object=a_patient, body=new_patient),
     "patient-detail": PersonaCase(make_object=a_patient, body=lambda target, obj: {"city": "Potsdam"}),
     "patient-fhir": PersonaCase(make_object=a_patient),
-}
-
-INTERNAL_MODELS = {
-    PatientMerge: "written by patient_merge/patient_unmerge (test_merge.py); no route of its own yet",
+    "patient-duplicates": PersonaCase(),
+    "patient-merge": PersonaCase(
+        make_object=a_patient,
+        body=lambda target, obj: {"merged": new_patient_id(target.clinic), "reason": "one person, two cards"},
+        body_clinic_field="merged",
+    ),
+    "patient-unmerge": PersonaCase(make_object=a_merged_patient, models=(PatientMerge,)),
 }

@@ -238,3 +238,40 @@ def test_api_hides_merged_records(as_user, clinic, pair):
     listed = api.get("/api/v1/patients/", {"include_archived": "true"}).data["results"]
     assert str(merged.pk) not in {row["id"] for row in listed}
     assert str(survivor.pk) in {row["id"] for row in listed}
+
+
+@pytest.mark.django_db
+def test_the_api_reviews_merges_reads_and_unmerges(as_user, clinic, pair):
+    survivor, merged = pair
+    api = as_user(clinic.staff[Role.ADMIN])
+    review = api.get("/api/v1/patients/duplicates/", {"clinic": str(clinic.pk)})
+    assert review.status_code == 200
+    assert {review.data["results"][0]["first"]["id"], review.data["results"][0]["second"]["id"]} == {
+        str(survivor.pk),
+        str(merged.pk),
+    }
+    assert api.post(f"/api/v1/patients/{survivor.pk}/merge/", {"merged": str(merged.pk)}).status_code == 400  # reason
+    done = api.post(f"/api/v1/patients/{survivor.pk}/merge/", {"merged": str(merged.pk), "reason": "same card"})
+    assert done.status_code == 200
+    assert done.data["moved"]["scheduling.appointment.patient"] == 2
+    # Reading the merged id answers 200 with the survivor's id in merged_into.
+    read = api.get(f"/api/v1/patients/{merged.pk}/")
+    assert read.status_code == 200
+    assert read.data["merged_into"] == str(survivor.pk)
+    links = api.get(f"/api/v1/patients/{survivor.pk}/fhir/").json()["link"]
+    assert links == [{"other": {"reference": f"Patient/{merged.pk}"}, "type": "replaces"}]
+    replaced = api.get(f"/api/v1/patients/{merged.pk}/fhir/").json()["link"]
+    assert replaced == [{"other": {"reference": f"Patient/{survivor.pk}"}, "type": "replaced-by"}]
+    assert api.post(f"/api/v1/patients/{merged.pk}/unmerge/").status_code == 200
+    assert api.get(f"/api/v1/patients/{merged.pk}/").data["merged_into"] is None
+    assert Appointment.objects.filter(patient=merged).count() == 2
+
+
+@pytest.mark.django_db
+def test_roles_outside_the_managers_cannot_merge(as_user, clinic, pair):
+    survivor, merged = pair
+    api = as_user(clinic.staff[Role.RECEPTIONIST])
+    response = api.post(f"/api/v1/patients/{survivor.pk}/merge/", {"merged": str(merged.pk), "reason": "x"})
+    assert response.status_code == 403
+    merged.refresh_from_db()
+    assert merged.merged_into_id is None
