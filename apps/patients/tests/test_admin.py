@@ -125,3 +125,17 @@ def test_the_admin_url_comes_from_the_environment(settings):
     finally:
         clear_url_caches()
         importlib.reload(config.urls)
+
+
+def test_the_admin_verifies_the_audit_log(admin_client, clinic):
+    from apps.audit.sealer import audit_seal_all
+
+    PatientFactory(clinic=clinic)
+    admin_client.get(CHANGELIST)  # writes a read event
+    audit_seal_all()
+    event = AuditEvent.objects.first()
+    response = admin_client.post(
+        "/admin/audit/auditevent/", {"action": "verify_log", "_selected_action": [str(event.pk)]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Verified:" in response.content.decode()
