@@ -65,7 +65,8 @@ def browser_page(request, monkeypatch):
             if report is not None and report.failed:
                 shot = Path(tempfile.mkdtemp(prefix="admin-browser-")) / "failure.png"
                 page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot of the failing page: {shot}")
+                # Shown with the failure in pytest's summary (the call's report is printed at the end).
+                report.sections.append(("screenshot of the failing page", str(shot)))
             context.close()
             browser.close()
 
@@ -127,7 +128,8 @@ def test_admin_login_with_a_second_factor_typo_search_and_open_a_patient(
     assert rows.count() == 1
     row = rows.first.inner_text()
     assert wanted.mrn in row
-    assert "Becker" in row and "Jennifer" in row
+    assert "Becker" in row
+    assert "Jennifer" in row
 
     # Open her record: the change form shows her MRN (read-only).
     rows.first.locator("th a").click()
