@@ -30,7 +30,18 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIOUS_RELEASE = ROOT / "deploy" / "previous-release"
-DEFAULT_TESTS = ["apps/patients", "apps/scheduling", "-m", "not slow"]
+# The previous release's transactional tests end with a flush (TRUNCATE of every table), which
+# this release's audit trigger refuses; its conftest predates the bypass (conftest.py), so its
+# concurrency tests would leave rows behind for the next test. They are a harness limit, not a
+# schema incompatibility, and this release's own suite runs them: leave them out here.
+DEFAULT_TESTS = [
+    "apps/patients",
+    "apps/scheduling",
+    "-m",
+    "not slow",
+    "--ignore=apps/patients/tests/test_concurrency.py",
+    "--ignore=apps/scheduling/tests/test_concurrency.py",
+]
 
 
 def previous_release() -> str:
