@@ -15,26 +15,12 @@ from apps.core.errors import ApplicationError
 from apps.core.roles import Role
 from apps.patients import services
 from apps.patients.events import PatientEvent
-from apps.patients.models import Patient, PatientExport
+from apps.patients.models import DEMOGRAPHIC_FIELDS, Patient, PatientExport
 from apps.patients.selectors import SearchTooShort, clinic_regions, patient_search
 
 # The admin acts as a clinic admin would (duplicate check, override rules).
 ADMIN_ROLE = Role.ADMIN
-EDITABLE = [
-    "clinic",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address_line",
-    "city",
-    "postal_code",
-    "country",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-]
+EDITABLE = ["clinic", *DEMOGRAPHIC_FIELDS]
 
 
 class PatientAdminForm(forms.ModelForm):
