@@ -42,10 +42,12 @@ IMAGES = {
     "prod": ("docker/prod/Dockerfile", "clinicops:image-test"),
 }
 SIZE_GOAL_MB = 250  # the goal on the local stand-in base (166 MB; the official one is ~130 MB)
-# A regression guard, not the goal, set a little above the measured size (317 MB
-# with fpdf2's fontTools and Pillow): a toolchain or a wheel cache slipping into
-# the runtime stage adds 100 MB+. Every run prints how far the goal is.
-SIZE_LIMIT_MB = int(os.environ.get("IMAGE_SIZE_LIMIT_MB", "330"))
+# A regression guard, not the goal, set a little above the measured size: 344 MB
+# with fpdf2's fontTools and Pillow (~50 MB), and this round's OpenTelemetry
+# (~22 MB with protobuf), cryptography for the audit signatures and sentry-sdk.
+# A toolchain or a wheel cache slipping into the runtime stage adds 100 MB+.
+# Every run prints how far the goal is.
+SIZE_LIMIT_MB = int(os.environ.get("IMAGE_SIZE_LIMIT_MB", "355"))
 REDIS_URL = os.environ.get("DEPLOY_CHECK_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
