@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -37,6 +37,10 @@ from apps.scheduling.models import (
 from apps.scheduling.slots import Interval
 
 EXCLUSION_VIOLATION = "23P01"
+
+
+# SQLSTATE of a deadlock PostgreSQL broke by aborting one transaction.
+DEADLOCK_DETECTED = "40P01"
 
 
 def slot_taken() -> ConflictError:
@@ -69,6 +73,12 @@ def _save_guarded(appointment: Appointment, **kwargs: Any) -> None:
         if conflict is None:
             raise
         raise conflict from None
+    except OperationalError as exc:
+        # Two concurrent inserts checking the exclusion constraint against each other can
+        # deadlock; PostgreSQL aborts one of them: it lost the race for the same time.
+        if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        raise slot_taken() from None
 
 
 def require_own_or_others(*, actor: User, role: Role, resource: str, practitioner_id: Any) -> None:
