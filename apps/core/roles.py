@@ -38,14 +38,16 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "export": MANAGERS,
     },
     # Billing (DESIGN.md): owners, admins and billing read and write; receptionists
-    # create, issue and take payments (not edit drafts, void or refund);
-    # practitioners read. Actions are keyed by the URL's resource:
+    # create, issue and take payments, and edit or delete the drafts they created
+    # themselves ("write_own_draft"; apps.billing.drafts), not others' drafts,
+    # void or refund; practitioners read. Actions are keyed by the URL's resource:
     # invoices/{id}/payments/ is "take_payment" on invoices.
     "services": {READ: ALL_ROLES, WRITE: BILLERS},
     "invoices": {
         READ: ALL_ROLES,
         CREATE: BILLERS | {Role.RECEPTIONIST},
         WRITE: BILLERS,
+        "write_own_draft": BILLERS | {Role.RECEPTIONIST},
         "issue": BILLERS | {Role.RECEPTIONIST},
         "take_payment": BILLERS | {Role.RECEPTIONIST},
         "void": BILLERS,

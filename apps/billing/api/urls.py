@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
-from apps.billing.api.views import InvoiceViewSet, PaymentViewSet, ReportViewSet, ServiceViewSet
+from apps.billing.api.report_views import ReportViewSet
+from apps.billing.api.views import InvoiceViewSet, PaymentViewSet, ServiceViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("services", ServiceViewSet, basename="service")
