@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "apps.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        # Scheduling calls billing back on cancellation without importing it.
+        from apps.billing.cancellation import void_draft_or_refuse
+        from apps.scheduling.hooks import register_cancel_hook
+
+        register_cancel_hook(void_draft_or_refuse)

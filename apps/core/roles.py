@@ -63,6 +63,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
         "override_availability": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
     },
+    # DESIGN.md's clinical-notes column: practitioners read and write their own
+    # visit records (apps.visits.selectors narrows READ to own unless "read_others");
+    # owners and admins read all; receptionists and billing nothing.
+    "clinical_notes": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        "read_others": MANAGERS,
+        WRITE: frozenset({Role.PRACTITIONER}),
+    },
     "availability": {
         READ: ALL_ROLES,
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),

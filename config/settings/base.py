@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.billing",
     "apps.scheduling",
+    "apps.visits",
 ]
 
 MIDDLEWARE = [

@@ -10,7 +10,7 @@ from apps.billing.tests.factories import draft_invoice, issued_invoice
 from apps.clinics.tests.factories import MembershipFactory
 from apps.core.roles import Role
 from apps.patients.tests.factories import PatientFactory
-from apps.scheduling.tests.factories import AppointmentFactory
+from apps.visits.tests.factories import appointment_of as _appointment
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("invoice-list")
@@ -30,10 +30,8 @@ def body(clinic, patient, **overrides):
     return data
 
 
-def appointment_for(clinic, patient=None):
-    return AppointmentFactory(
-        clinic=clinic, patient=patient or PatientFactory(clinic=clinic), practitioner=clinic.staff[Role.PRACTITIONER]
-    )
+def appointment_for(clinic):
+    return _appointment(clinic)
 
 
 def test_a_create_without_lines_is_refused_with_the_reason_and_writes_nothing(as_user, clinic):
