@@ -8,7 +8,6 @@ from apps.scheduling.models import AppointmentStatus
 from apps.scheduling.tests.factories import AppointmentFactory
 from apps.visits.services import PerformedInput, visit_open
 
-
 _slots = itertools.count()
 
 
