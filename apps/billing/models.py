@@ -258,3 +258,7 @@ class IdempotencyRecord(BaseModel):
 
     def __str__(self) -> str:
         return f"idempotency key {self.key} ({self.response_status})"
+
+
+# Credit notes live in their own module (one job per module); imported here so Django registers them.
+from apps.billing.credit_models import CreditNote, CreditNoteKind, CreditNoteLine  # noqa: E402, F401

@@ -161,6 +161,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             for refund in payment.refunds.all():
                 refunded = refund.refunded_at.astimezone(zone).date().isoformat()
                 pdf.write_line(f"{refunded}  Refund: -{money(refund.amount)} {currency}", size=9)
+    if invoice.credited_amount:
+        pdf.write_line(f"Credited (credit notes): -{money(invoice.credited_amount)} {currency}", size=10)
     pdf.write_line(f"Paid: {money(invoice.paid_amount)} {currency}", size=10)
     pdf.write_line(f"Balance due: {money(invoice.balance)} {currency}", size=11, bold=True, height=6)
 

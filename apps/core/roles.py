@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "reissue": BILLERS,
     },
     "payments": {READ: ALL_ROLES, WRITE: frozenset(), "refund": BILLERS},
+    # Credit notes correct issued invoices (and may refund): the roles that void and refund.
+    "credit_notes": {READ: ALL_ROLES, WRITE: BILLERS},
     # Revenue and aging: the roles that read invoices, less the front desk.
     "reports": {READ: BILLERS | {Role.PRACTITIONER}, WRITE: frozenset()},
     # Practitioners write only their own (the services check "write_others"); everyone reads the clinic's.

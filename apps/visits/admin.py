@@ -13,7 +13,7 @@ class VisitAdmin(admin.ModelAdmin):
     list_display = ["id", "status", "clinic", "practitioner", "created_at"]
     list_filter = ["status"]
     # No note in the list or search: the admin would disclose it without an audit event.
-    fields = ["id", "status", "clinic", "appointment", "practitioner", "signed_at", "completed_at", "invoice"]
+    fields = ("id", "status", "clinic", "appointment", "practitioner", "signed_at", "completed_at", "invoice")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -6,6 +6,8 @@ partial unique index (one live invoice per appointment) decides any race with
 an invoice drafted by hand: exactly one live invoice per appointment results.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ from apps.visits.models import Visit, VisitStatus
 from apps.visits.services import _require_author
 
 
-def _live_invoice(appointment_id: object) -> Invoice | None:
+def _live_invoice(appointment_id: Any) -> Invoice | None:
     return Invoice.objects.filter(appointment_id=appointment_id).exclude(status=InvoiceStatus.VOID).first()
 
 
