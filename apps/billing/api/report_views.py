@@ -1,9 +1,10 @@
-"""Billing reports API: revenue and aging of one clinic."""
+"""Billing reports API: revenue and aging of one clinic, as JSON or (``Accept: text/csv``) CSV."""
 
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -11,6 +12,7 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.billing import reports, services
+from apps.billing.api.report_csv import ReportCsvRenderer
 from apps.billing.api.report_serializers import AgingReportOutput, RevenueReportOutput
 from apps.billing.api.serializers import AgingQuery, RevenueQuery
 from apps.clinics.models import Clinic
@@ -36,9 +38,9 @@ class ReportViewSet(ClinicScopedViewSet):
             ),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive; default: today"),
         ],
-        responses={200: RevenueReportOutput},
+        responses={(200, "application/json"): RevenueReportOutput, (200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], renderer_classes=[renderers.JSONRenderer, ReportCsvRenderer])
     def revenue(self, request: Request) -> Response:
         """Issued, paid, refunded and outstanding: totals, by day and by service."""
         query = RevenueQuery(data=request.query_params)
@@ -55,9 +57,9 @@ class ReportViewSet(ClinicScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID, required=True)],
-        responses={200: AgingReportOutput},
+        responses={(200, "application/json"): AgingReportOutput, (200, "text/csv"): OpenApiTypes.STR},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], renderer_classes=[renderers.JSONRenderer, ReportCsvRenderer])
     def aging(self, request: Request) -> Response:
         """Outstanding money on issued invoices by days since issue (0-30, 31-60, 61-90, 90+), today."""
         query = AgingQuery(data=request.query_params)

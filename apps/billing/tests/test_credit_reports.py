@@ -40,3 +40,19 @@ def test_credit_notes_lower_outstanding_and_are_counted_on_their_day(as_user, cl
     # March is past 90 days by now: A 10.00 and B 50.00 are owed; C is settled by its credit note
     assert aging["total"] == {"outstanding": "60.00", "overdue": "60.00", "invoices": 2}
     assert [b["outstanding"] for b in aging["buckets"]] == ["0.00", "0.00", "0.00", "60.00"]
+
+
+def test_both_reports_come_as_csv_with_the_same_figures(as_user, clinic):
+    march_of(clinic)
+    client = as_user(clinic.staff[Role.BILLING])
+    params = {"clinic": str(clinic.pk), "from": "2026-03-01", "to": "2026-03-31"}
+    response = client.get(REVENUE, params, HTTP_ACCEPT="text/csv")
+    assert (response.status_code, response["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    rows = [line.split(",") for line in response.content.decode().strip().split("\r\n")]
+    assert rows[0] == ["date", "issued", "paid", "refunded", "credited", "outstanding", "currency"]
+    assert rows[1] == ["2026-03-02", "263.80", "183.80", "0.00", "0.00", "110.00", "EUR"]
+    assert rows[-1] == ["total", "279.82", "243.80", "10.00", "0.00", "126.02", "EUR"]
+    aging = client.get(AGING, {"clinic": str(clinic.pk)}, HTTP_ACCEPT="text/csv").content.decode().split("\r\n")
+    assert aging[0] == "bucket,outstanding,overdue,invoices,currency,as_of"
+    assert aging[4].startswith("90+,126.02,126.02,3,EUR,")
+    assert aging[5].startswith("total,126.02,126.02,3,EUR,")
