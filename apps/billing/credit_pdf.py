@@ -3,13 +3,16 @@
 from decimal import Decimal
 
 from apps.billing.credit_models import CreditNote, CreditNoteKind
+from apps.billing.locale_format import ClinicFormat
 from apps.billing.money import format_money, plain_decimal
-from apps.billing.pdf import InvoicePdf, _patient_lines
+from apps.billing.pdf import InvoicePdf, _patient_lines, clinic_header
 
 
 def credit_note_pdf(note: CreditNote) -> bytes:
     """Render a credit note (``invoice__patient`` and ``clinic`` selected)."""
     clinic, invoice, currency = note.clinic, note.invoice, note.currency
+
+    fmt = ClinicFormat(clinic.locale)
 
     def money(value: Decimal) -> str:
         return format_money(value, currency)
@@ -18,15 +21,11 @@ def credit_note_pdf(note: CreditNote) -> bytes:
     pdf.set_title(pdf.safe(f"Credit note {note.number}"))
     pdf.set_author(pdf.safe(clinic.name))
     pdf.add_page()
-    pdf.write_line(clinic.name, size=16, bold=True, height=8)
-    for part in [*clinic.address.splitlines(), clinic.phone, clinic.email]:
-        if part.strip():
-            pdf.write_line(part.strip(), size=9, height=4.5)
-    pdf.ln(6)
+    clinic_header(pdf, clinic)
     pdf.write_line(f"Credit note {note.number}", size=14, bold=True, height=8)
     for label, value in (
-        ("Issue date", note.issue_date.isoformat()),
-        ("Corrects invoice", f"{invoice.number} of {invoice.issue_date.isoformat() if invoice.issue_date else '-'}"),
+        ("Issue date", fmt.day(note.issue_date)),
+        ("Corrects invoice", f"{invoice.number} of {fmt.day(invoice.issue_date)}"),
         ("Currency", currency),
     ):
         pdf.write_line(f"{label}: {value}", size=9, height=4.5)
@@ -59,10 +58,10 @@ def credit_note_pdf(note: CreditNote) -> bytes:
     else:
         what = "Everything that remained of the invoice" if note.kind == CreditNoteKind.FULL else "An amount"
         pdf.write_line(what, size=10)
-    pdf.write_line(f"Net: -{money(note.net_amount)} {currency}", size=10)
-    pdf.write_line(f"Tax: -{money(note.tax_amount)} {currency}", size=10)
-    pdf.write_line(f"Credited: -{money(note.total)} {currency}", size=12, bold=True, height=7)
+    pdf.write_line(f"Net: -{fmt.money(note.net_amount, currency)}", size=10)
+    pdf.write_line(f"Tax: -{fmt.money(note.tax_amount, currency)}", size=10)
+    pdf.write_line(f"Credited: -{fmt.money(note.total, currency)}", size=12, bold=True, height=7)
     if note.refunded_amount:
-        pdf.write_line(f"Refunded to the patient: {money(note.refunded_amount)} {currency}", size=10)
-    pdf.write_line(f"Invoice balance now: {money(invoice.balance)} {currency}", size=11, bold=True, height=6)
+        pdf.write_line(f"Refunded to the patient: {fmt.money(note.refunded_amount, currency)}", size=10)
+    pdf.write_line(f"Invoice balance now: {fmt.money(invoice.balance, currency)}", size=11, bold=True, height=6)
     return bytes(pdf.output())

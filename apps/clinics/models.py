@@ -39,6 +39,11 @@ class Clinic(BaseModel):
     address = models.TextField(blank=True, max_length=1000)
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
+    # What an invoice must carry (e.g. in Germany, UStG section 14): the legal name and the tax number.
+    legal_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    tax_number = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # BCP 47 ("de-DE", "en-US"): how invoices format amounts and dates; blank keeps "103.80 EUR" and ISO dates.
+    locale = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]
