@@ -12,15 +12,29 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 # Requirements alone first, so this layer stays cached until they change.
 COPY requirements/ requirements/
-# Every pinned dependency ships a manylinux wheel (psycopg[binary] bundles
-# libpq), so no compiler is needed; if one ever needs compiling, install
-# build-essential here, never in the runtime stage. Translation sources (.po)
-# are never read at run time (only the compiled .mo are): 11 MB less.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements/production.txt \
+# From the hashed lock only (make lock): pip refuses any file whose SHA-256 is
+# not in requirements/production.lock, and any package not pinned there.
+# Every locked package ships a manylinux wheel (psycopg[binary] bundles
+# libpq), so no compiler is needed and none is allowed (--only-binary); if one
+# ever needs compiling, install build-essential here, never in the runtime
+# stage. Translation sources (.po) are never read at run time (only the
+# compiled .mo are): 11 MB less.
+RUN pip wheel --no-cache-dir --require-hashes --only-binary :all: --wheel-dir /wheels \
+        -r requirements/production.lock \
  && python -m venv --without-pip /opt/venv \
  && pip --python /opt/venv/bin/python install --no-cache-dir --no-index --find-links /wheels \
-        -r requirements/production.txt \
+        --require-hashes -r requirements/production.lock \
  && find /opt/venv -name '*.po' -delete
+# The image's CycloneDX SBOM: every package in /opt/venv with its version,
+# licence and hashes, written by cyclonedx-py (hashed lock too) from this
+# throw-away stage (a virtualenv of its own, so its packages are not listed),
+# so the tool never reaches the runtime image. It travels
+# with the virtualenv: /opt/venv/sbom.cdx.json.
+RUN python -m venv /wheels/sbom-tool \
+ && /wheels/sbom-tool/bin/pip install --no-cache-dir --require-hashes --only-binary :all: \
+        -r requirements/sbom.lock \
+ && /wheels/sbom-tool/bin/cyclonedx-py environment --output-reproducible \
+        --output-format JSON --output-file /opt/venv/sbom.cdx.json /opt/venv/bin/python
 
 COPY . .
 # Static files are collected at build time so every replica serves the same

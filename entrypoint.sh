@@ -16,8 +16,12 @@ wait_for_services() {
     python docker/wait_for_services.py --timeout "${WAIT_FOR_SERVICES_TIMEOUT:-60}"
 }
 
+# migrate_safely: migrate with a lock_timeout (MIGRATE_LOCK_TIMEOUT, default 5s),
+# so a migration that would queue traffic behind a lock fails fast instead. On
+# failure it prints "release: migrate FAILED (...)" and exits 1, and `set -e`
+# ends the release there: nothing new starts serving.
 release() {
-    python manage.py migrate --noinput
+    python manage.py migrate_safely --noinput
     python manage.py setup_periodic_tasks
 }
 

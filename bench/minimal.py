@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from apps.core.converters import as_date, as_id, as_instant
 from bench import capture
 
 Rows = list[dict[str, Any]]
@@ -58,19 +59,10 @@ def pgbench_text(item: capture.Captured) -> str:
 # --- values as Django REST framework writes them -------------------------------------------------
 
 
-def _dt(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _d(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _id(value: Any) -> str | None:
-    return str(value) if value is not None else None
+# The API's own converters (apps.core.converters is plain Python): the baseline cannot drift from them.
+_dt = as_instant
+_d = as_date
+_id = as_id
 
 
 def _plain(value: Decimal) -> str:
@@ -103,12 +95,13 @@ PATIENT_FIELDS = [
 
 
 def _patient(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": str(row["id"]), "clinic": str(row["clinic_id"])}
+    out: dict[str, Any] = {"id": as_id(row["id"]), "clinic": as_id(row["clinic_id"])}
     for name in PATIENT_FIELDS:
-        value = row[name]
-        out[name] = value.isoformat() if isinstance(value, date) else value
+        out[name] = as_date(row[name]) if name == "date_of_birth" else row[name]
     out.update(
-        archived_at=_dt(row["archived_at"]), created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"])
+        archived_at=as_instant(row["archived_at"]),
+        created_at=as_instant(row["created_at"]),
+        updated_at=as_instant(row["updated_at"]),
     )
     return out
 

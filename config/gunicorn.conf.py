@@ -63,3 +63,25 @@ access_log_format = json.dumps(
         "request_id": "%({x-request-id}o)s",
     }
 )
+
+
+# --- Prometheus multiprocess mode (apps/observability/metrics.py) ---------------
+# With PROMETHEUS_MULTIPROC_DIR set, each worker writes its metrics to files
+# there and a scrape of any worker sums them. The directory must start empty
+# (files of a previous run's pids would be summed too) and must not be shared
+# between containers; a tmpfs such as /dev/shm/... keeps writes off the disk.
+def on_starting(server: object) -> None:
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+        Path(path).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    # Live gauges of a dead worker would otherwise be reported forever.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

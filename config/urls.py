@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core.views import health
+from apps.core.views import health, ready
 
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
@@ -19,6 +19,8 @@ api_v1 = [
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("health/ready/", ready, name="health-ready"),
+    path("", include("apps.observability.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

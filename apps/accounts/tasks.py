@@ -1,20 +1,14 @@
 """Housekeeping of tokens and login attempts."""
 
-from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from apps.accounts.lockout import prune_attempts
+from apps.core.tasks import clinicops_task
 
 
-@shared_task(
-    name="apps.accounts.tasks.flush_expired_tokens",
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@clinicops_task(name="apps.accounts.tasks.flush_expired_tokens")
 def flush_expired_tokens() -> dict[str, int]:
     """Delete expired refresh tokens (their blacklist rows go with them) and old login attempts.
 

@@ -9,11 +9,12 @@ from django.db import models
 from django.utils import timezone
 
 from apps.core.ids import uuid7
+from apps.core.models import ClinicOwned
 
 GENESIS_HASH = "0" * 64
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ClinicOwned):
     """Who did what to which record, from where and when.
 
     The integer key orders the chain; ``event_id`` is the public id. ``changes``

@@ -1,20 +1,21 @@
 """Reading the audit trail."""
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import QuerySet
-
 from apps.audit.models import GENESIS_HASH, AuditEvent
+from apps.core.tenancy import Access
 
 
-def audit_event_list(*, queryset: QuerySet[AuditEvent], filters: dict[str, Any]) -> QuerySet[AuditEvent]:
-    """Events of an already tenancy-scoped queryset, newest first, filtered."""
+def audit_event_list(*, access: Access, filters: dict[str, Any], paginate: Callable[[Any], Sequence[Any]]) -> Any:
+    """A page of the events of clinics whose audit log the caller may read, newest first, filtered."""
+    events = AuditEvent.objects.visible_to(access, "audit")
     for name in ("resource_type", "resource_id", "action"):
         if filters.get(name):
-            queryset = queryset.filter(**{name: filters[name]})
+            events = events.filter(**{name: filters[name]})
     if filters.get("actor"):
-        queryset = queryset.filter(actor_id=filters["actor"])
-    return queryset.order_by("-id")
+        events = events.filter(actor_id=filters["actor"])
+    return paginate(events.order_by("-id"))
 
 
 def audit_chain_first_broken_link(*, batch_size: int = 5000) -> int | None:

@@ -2,14 +2,14 @@
 
 import logging
 
-from celery import shared_task
-
 from apps.audit.selectors import audit_chain_first_broken_link
+from apps.core.tasks import clinicops_task
 
 logger = logging.getLogger("clinicops.audit")
 
 
-@shared_task(name="apps.audit.tasks.verify_audit_chain", acks_late=True)
+# Read-only and nightly: a failure is reported by the next run, not retried.
+@clinicops_task(name="apps.audit.tasks.verify_audit_chain", retry_for=())
 def verify_audit_chain() -> int | None:
     """Logs an error naming the first broken link; read-only, so safe to run twice."""
     broken = audit_chain_first_broken_link()

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.billing.models import Invoice, InvoiceLine, _money
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, ClinicOwnedModel
 
 
 class CreditNoteKind(models.TextChoices):
@@ -20,7 +20,7 @@ class CreditNoteKind(models.TextChoices):
     AMOUNT = "amount", "An amount (tax in the invoice's proportion)"
 
 
-class CreditNote(BaseModel):
+class CreditNote(ClinicOwnedModel):
     """An issued credit against one invoice; ``total`` = ``net_amount`` + ``tax_amount``, never above what remained."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)

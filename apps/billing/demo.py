@@ -85,3 +85,13 @@ def demo_billing(clinic: Clinic, *, actor: User) -> int:
         Invoice.objects.filter(pk=aged.pk).update(issue_date=issue_date, due_date=issue_date + timedelta(days=14))
     invoices_mark_overdue()
     return 6
+
+
+def demo_step() -> list[tuple[str, str]]:
+    """The demo step (apps.core.demo): billing data for each demo clinic, made by its billing member."""
+    from apps.clinics.demo import demo_clinics, demo_staff
+    from apps.core.roles import Role
+
+    for clinic in demo_clinics():
+        demo_billing(clinic, actor=demo_staff(clinic, Role.BILLING))
+    return []

@@ -9,7 +9,7 @@ from apps.accounts.models import User
 from apps.billing.models import Invoice
 from apps.core.errors import ForbiddenError
 from apps.core.roles import WRITE, Role, role_may
-from apps.core.tenancy import clinic_roles
+from apps.core.tenancy import clinic_roles  # per request, cached on the user
 
 
 def require_draft_writer(*, actor: User, invoice: Invoice) -> None:

@@ -12,7 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, ClinicOwnedModel
 
 
 def _money(**kwargs: object) -> models.DecimalField:
@@ -20,7 +20,7 @@ def _money(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"), **kwargs)  # type: ignore[arg-type]
 
 
-class Service(BaseModel):
+class Service(ClinicOwnedModel):
     """An entry of a clinic's catalog: what the clinic charges for, at which price and tax rate.
 
     Lines copy the price and rate when they are written, so changing the
@@ -51,7 +51,7 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
-class Invoice(BaseModel):
+class Invoice(ClinicOwnedModel):
     """A bill to a patient: draft -> issued -> paid, or void.
 
     The number (``2026-000123``) is given at issue from a gapless per-clinic,
@@ -186,7 +186,7 @@ class PaymentMethod(models.TextChoices):
     INSURANCE = "insurance", "Insurance"
 
 
-class Payment(BaseModel):
+class Payment(ClinicOwnedModel):
     """Money received against an issued invoice. Never changed; refunds are records of their own."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -215,7 +215,7 @@ class Payment(BaseModel):
         return f"payment {self.pk} of {self.amount} {self.currency}"
 
 
-class Refund(BaseModel):
+class Refund(ClinicOwnedModel):
     """Money given back from one payment; the refunds of a payment never exceed it."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -235,7 +235,7 @@ class Refund(BaseModel):
         return f"refund {self.pk} of {self.amount} {self.currency}"
 
 
-class IdempotencyRecord(BaseModel):
+class IdempotencyRecord(ClinicOwnedModel):
     """The first response to a request that carried an ``Idempotency-Key``.
 
     One row per (clinic, key), enforced by a unique constraint: a concurrent

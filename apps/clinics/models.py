@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.core.currencies import is_currency
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, ClinicOwned, ClinicOwnedModel
 from apps.core.roles import Role
 
 
@@ -27,8 +27,10 @@ def validate_currency(value: str) -> None:
         raise ValidationError(f"{value!r} is not an ISO 4217 currency code.", code="invalid_currency")
 
 
-class Clinic(BaseModel):
+class Clinic(ClinicOwned, BaseModel):
     """An outpatient clinic: the unit of tenancy. Every clinic-owned row points here."""
+
+    clinic_field = ""  # a clinic owns itself: visible_to() filters on the primary key
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -52,7 +54,7 @@ class Clinic(BaseModel):
         return self.name
 
 
-class Membership(BaseModel):
+class Membership(ClinicOwnedModel):
     """A user's role in one clinic. A user has at most one role per clinic."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -67,7 +69,7 @@ class Membership(BaseModel):
         return f"{self.user_id} is {self.role} at {self.clinic_id}"
 
 
-class ClinicCounter(models.Model):
+class ClinicCounter(ClinicOwned):
     """Gapless per-clinic sequences (MRNs, invoice numbers), advanced under a row lock."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")

@@ -12,6 +12,7 @@ from apps.clinics.events import ClinicEvent
 from apps.clinics.models import Clinic, ClinicCounter, Membership
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role
+from apps.core.services import model_update
 
 
 def clinic_counter_next(*, clinic_id: uuid.UUID, key: str) -> int:
@@ -57,16 +58,14 @@ def clinic_create(*, actor: User, name: str, slug: str = "", **fields: Any) -> C
 @transaction.atomic
 def clinic_update(*, actor: User, clinic: Clinic, **changes: Any) -> Clinic:
     """Change a clinic's settings; the audit records the new values (none are personal data)."""
-    changed = {name: value for name, value in changes.items() if getattr(clinic, name) != value}
-    for name, value in changed.items():
-        setattr(clinic, name, value)
+    changed = model_update(instance=clinic, data=changes, save=False)
     if changed:
         _save_clinic(clinic)
         audit_record(
             actor=actor,
             obj=clinic,
             event=ClinicEvent.UPDATE,
-            changes={name: str(value) for name, value in changed.items()},
+            changes={name: str(changes[name]) for name in changed},
         )
     return clinic
 
@@ -81,17 +80,17 @@ def _other_owners(membership: Membership) -> int:
     return Membership.objects.filter(clinic_id=membership.clinic_id, role=Role.OWNER).exclude(pk=membership.pk).count()
 
 
-def _require_may_manage(actor_role: Role, *roles: str) -> None:
-    if Role.OWNER in roles and actor_role != Role.OWNER:
+def _require_may_manage(role: Role, *roles: str) -> None:
+    if Role.OWNER in roles and role != Role.OWNER:
         raise ForbiddenError("Only an owner may grant, change or remove the owner role.")
 
 
 @transaction.atomic
 def membership_add(
-    *, actor: User, actor_role: Role, clinic_id: uuid.UUID, role: Role, email: str = "", user_id: Any = None
+    *, actor: User, role: Role, clinic_id: uuid.UUID, member_role: Role, email: str = "", user_id: Any = None
 ) -> Membership:
-    """Give an existing user a role in a clinic."""
-    _require_may_manage(actor_role, role)
+    """Give an existing user a role (``member_role``) in a clinic; ``role`` is the actor's there."""
+    _require_may_manage(role, member_role)
     _lock_clinic(clinic_id)
     if user_id is not None:
         user = User.objects.filter(pk=user_id, is_active=True).first()
@@ -104,45 +103,50 @@ def membership_add(
         )
     if Membership.objects.filter(user=user, clinic_id=clinic_id).exists():
         raise ConflictError("This user is already a member of the clinic.", code="already_member")
-    membership = Membership.objects.create(user=user, clinic_id=clinic_id, role=role)
+    membership = Membership.objects.create(user=user, clinic_id=clinic_id, role=member_role)
     audit_record(
         actor=actor,
         obj=membership,
         event=ClinicEvent.MEMBERSHIP_ADD,
-        changes={"user": str(user.pk), "role": role},
+        changes={"user": str(user.pk), "role": member_role},
     )
     return membership
 
 
 @transaction.atomic
-def membership_change_role(*, actor: User, actor_role: Role, membership: Membership, role: Role) -> Membership:
-    """Change a member's role; admins cannot touch owners, and a clinic keeps at least one owner."""
+def membership_change_role(*, actor: User, role: Role, membership: Membership, member_role: Role) -> Membership:
+    """Change a member's role to ``member_role``; admins cannot touch owners; a clinic keeps an owner.
+
+    ``role`` is the actor's role in the clinic (the services' convention).
+    """
     _lock_clinic(membership.clinic_id)
     membership.refresh_from_db()
-    _require_may_manage(actor_role, membership.role, role)
-    if membership.role == role:
+    _require_may_manage(role, membership.role, member_role)
+    if membership.role == member_role:
         return membership
     if membership.role == Role.OWNER and _other_owners(membership) == 0:
         raise ConflictError("A clinic must keep at least one owner.", code="last_owner")
     previous = membership.role
-    membership.role = role
-    membership.save(update_fields=["role", "updated_at"])
+    model_update(instance=membership, data={"role": member_role}, clean=False)  # a choice the API validated
     audit_record(
         actor=actor,
         obj=membership,
         event=ClinicEvent.MEMBERSHIP_CHANGE_ROLE,
-        changes={"user": str(membership.user_id), "role": {"from": previous, "to": role}},
+        changes={"user": str(membership.user_id), "role": {"from": previous, "to": member_role}},
     )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, actor: User, actor_role: Role | None, membership: Membership) -> None:
-    """Remove a member (or, with ``actor_role=None``, the actor leaving); never the last owner."""
+def membership_remove(*, actor: User, role: Role, membership: Membership) -> None:
+    """Remove a member, or the actor leaving (their own membership); never the last owner.
+
+    ``role`` is the actor's role in the clinic: only an owner removes an owner
+    (one leaving holds the role they leave, so an owner may always leave).
+    """
     _lock_clinic(membership.clinic_id)
     membership.refresh_from_db()
-    if actor_role is not None:
-        _require_may_manage(actor_role, membership.role)
+    _require_may_manage(role, membership.role)
     if membership.role == Role.OWNER and _other_owners(membership) == 0:
         raise ConflictError("The last owner cannot leave or be removed.", code="last_owner")
     event = ClinicEvent.MEMBERSHIP_LEAVE if membership.user_id == actor.pk else ClinicEvent.MEMBERSHIP_REMOVE

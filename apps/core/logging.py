@@ -35,6 +35,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
+            # django.request passes the request object, whose repr holds the
+            # query string (search terms can be patient names): never log it.
+            if key == "request":
+                continue
             if key not in _STANDARD_ATTRS and not key.startswith("_") and value is not None:
                 payload[key] = value
         if record.exc_info:

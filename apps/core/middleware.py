@@ -39,7 +39,7 @@ class RequestIdMiddleware:
                 context.set_user(user.pk)
             response["X-Request-ID"] = request_id
             # Probes hit /health/ every few seconds; keep them out of INFO logs.
-            level = logging.DEBUG if request.path == "/health/" else logging.INFO
+            level = logging.DEBUG if request.path in ("/health/", "/health/ready/") else logging.INFO
             logger.log(
                 level,
                 "request",
@@ -56,7 +56,7 @@ class RequestIdMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Serves ``/health/`` ahead of host validation and HTTPS redirects.
+    """Serves ``/health/`` and ``/health/ready/`` ahead of host validation and HTTPS redirects.
 
     Load balancers and Docker's HEALTHCHECK call it with internal host names
     over plain HTTP; the answer must not depend on ALLOWED_HOSTS.
@@ -66,10 +66,15 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == "/health/" and request.method in ("GET", "HEAD"):
-            from apps.core.health import health_response
+        if request.method in ("GET", "HEAD"):
+            if request.path == "/health/":
+                from apps.core.health import health_response
 
-            return health_response()
+                return health_response()
+            if request.path == "/health/ready/":
+                from apps.core.health import ready_response
+
+                return ready_response()
         return self.get_response(request)
 
 

@@ -1,7 +1,11 @@
 """Roles and the permission matrix of DESIGN.md, in one table.
 
-``PERMISSIONS[resource][action]`` is the set of roles allowed; tenancy
-(apps.core.tenancy) is the only reader of this table.
+``PERMISSIONS[resource][action]`` is the set of roles allowed. Its readers:
+apps.core.tenancy (``Access``: which clinics a role reaches, 404/403), the
+base viewset (apps.core.viewsets: each action's required matrix action),
+services that decide on a finer action than the route's (``role_may``, e.g.
+``override_duplicate``, ``write_others``), and the persona test suite.
+No other table of roles exists: a rule about who may do what belongs here.
 """
 
 from django.db import models

@@ -1,10 +1,15 @@
-"""Exports of all a clinic's patients, as CSV or FHIR ndjson, written by a Celery task."""
+"""Writing exports of all a clinic's patients, as CSV or FHIR ndjson (the Celery task's work).
+
+The request is a service (``apps.patients.services.patient_export_request``).
+"""
 
 import csv
 import json
 import os
+import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from django.conf import settings
 from django.db import transaction
@@ -37,19 +42,29 @@ def _csv_safe(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@transaction.atomic
-def patient_export_request(*, actor: User, clinic_id: Any, export_format: str) -> PatientExport:
-    """Record the request and queue the work once the row is committed."""
-    from apps.patients.tasks import run_patient_export
+def _open_private(path: Path) -> int:
+    """Create ``path`` for writing, readable by its owner only from the first byte.
 
-    export = PatientExport.objects.create(clinic_id=clinic_id, requested_by=actor, format=export_format)
-    audit_record(actor=actor, obj=export, event=PatientEvent.EXPORT_REQUEST, changes={"format": export_format})
-    transaction.on_commit(lambda: run_patient_export.delay(str(export.pk)))
-    return export
+    O_EXCL refuses an existing file (or a planted symlink); the umask can only
+    narrow 0600, and fchmod makes it exactly 0600 whatever the umask was.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
 
 
-def patient_export_run(*, export_id: str) -> PatientExport | None:
-    """Write the file; a second run of a finished export does nothing (tasks may be redelivered)."""
+def partial_files(export: PatientExport) -> list[Path]:
+    """Unfinished files of earlier attempts of this export (their worker died)."""
+    return sorted(export_dir().glob(f"{export.pk}.*.part"))
+
+
+def patient_export_run(*, export_id: str, heartbeat: Callable[[], None] = lambda: None) -> PatientExport | None:
+    """Write the file; a second run of a finished export does nothing (tasks may be redelivered).
+
+    Written under a temporary name, renamed into place when complete, removed
+    on failure; a re-run first removes what a killed attempt left behind.
+    ``heartbeat`` is called as rows are written (the job sweeper's liveness signal).
+    """
     with transaction.atomic():
         export = PatientExport.objects.select_for_update().filter(pk=export_id).first()
         if export is None or export.status == ExportStatus.DONE:
@@ -58,23 +73,17 @@ def patient_export_run(*, export_id: str) -> PatientExport | None:
         export.file_name = f"{export.pk}.{'csv' if export.format == ExportFormat.CSV else 'ndjson'}"
         export.save(update_fields=["status", "file_name", "updated_at"])
 
+    for leftover in partial_files(export):
+        leftover.unlink(missing_ok=True)
     target = export_path(export)
-    partial = target.with_suffix(target.suffix + ".part")
-    patients = Patient.objects.filter(clinic_id=export.clinic_id).order_by("mrn").iterator(chunk_size=2000)
-    rows = 0
-    with open(partial, "w", newline="", encoding="utf-8") as handle:
-        if export.format == ExportFormat.CSV:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            for patient in patients:
-                writer.writerow([_csv_safe(getattr(patient, column)) for column in CSV_COLUMNS])
-                rows += 1
-        else:
-            for patient in patients:
-                handle.write(json.dumps(patient_resource(patient), ensure_ascii=False) + "\n")
-                rows += 1
-    os.chmod(partial, 0o600)
-    partial.replace(target)  # atomic: a download never sees half a file
+    partial = export_dir() / f"{export.pk}.{secrets.token_hex(8)}.part"
+    try:
+        with os.fdopen(_open_private(partial), "w", newline="", encoding="utf-8") as handle:
+            rows = _write_rows(export, handle, heartbeat)
+        partial.replace(target)  # atomic: a download never sees half a file
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
     with transaction.atomic():
         export.status = ExportStatus.DONE
@@ -109,6 +118,27 @@ def patient_export_open(*, actor: User, export: PatientExport) -> BinaryIO:
         handle.close()
         raise
     return handle
+
+
+def _write_rows(export: PatientExport, handle: TextIO, heartbeat: Callable[[], None]) -> int:
+    patients = Patient.objects.filter(clinic_id=export.clinic_id).order_by("mrn").iterator(chunk_size=2000)
+    rows = 0
+    if export.format == ExportFormat.CSV:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        handle.flush()
+        for patient in patients:
+            writer.writerow([_csv_safe(getattr(patient, column)) for column in CSV_COLUMNS])
+            rows += 1
+            if rows % 500 == 0:
+                heartbeat()
+    else:
+        for patient in patients:
+            handle.write(json.dumps(patient_resource(patient), ensure_ascii=False) + "\n")
+            rows += 1
+            if rows % 500 == 0:
+                heartbeat()
+    return rows
 
 
 def patient_export_fail(*, export_id: str, error: Exception) -> None:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from apps.core.models import BaseModel
+from apps.core.models import ClinicOwnedModel
 
 
 class Sex(models.TextChoices):
@@ -31,7 +31,7 @@ DEMOGRAPHIC_FIELDS = (
 )
 
 
-class Patient(BaseModel):
+class Patient(ClinicOwnedModel):
     """A clinic's patient. Never hard-deleted through the API: archiving clears ``active``.
 
     ``search_name`` is the name folded for search (lower case, no accents),
@@ -88,7 +88,7 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class PatientExport(BaseModel):
+class PatientExport(ClinicOwnedModel):
     """A requested export of all a clinic's patients; only its requester may download it."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")

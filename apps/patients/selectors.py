@@ -1,13 +1,20 @@
-"""Reading patients: scoped lists, ranked search, single records."""
+"""Reading patients: scoped lists, ranked search, single records (every read audited here)."""
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, Value, When
 
+from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
+from apps.core.errors import ApplicationError, ForbiddenError
+from apps.core.roles import READ
+from apps.core.tenancy import Access, record_by_id
+from apps.patients.events import PatientEvent
 from apps.patients.models import Patient
+from apps.patients.outputs import PATIENT_OUTPUT
 from apps.patients.search import MIN_NAME_LENGTH, NAME_SIMILARITY_THRESHOLD, SearchTerms, parse_search
 
 
@@ -23,11 +30,87 @@ def _use_trigram_threshold() -> None:
         cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(NAME_SIMILARITY_THRESHOLD)])
 
 
-def patient_list(*, queryset: QuerySet[Patient], include_archived: bool = False) -> QuerySet[Patient]:
-    """A tenancy-scoped queryset of patients, alphabetical, active only unless asked."""
-    if not include_archived:
-        queryset = queryset.filter(active=True)
-    return queryset.order_by("family_name", "given_name", "id")
+# By name: the order of the (clinic, family_name, given_name, id) index.
+NAME_ORDER = ("family_name", "given_name", "id")
+ORDERINGS = {"name": NAME_ORDER, "-name": tuple(f"-{column}" for column in NAME_ORDER)}
+
+
+def patient_list(
+    *, access: Access, filters: dict[str, Any], paginate: Callable[[Any], Sequence[Any]]
+) -> Sequence[dict[str, Any]]:
+    """A page of the caller's patients (``values()`` rows of PATIENT_OUTPUT), audited as read.
+
+    The archived rule: active patients only, unless ``include_archived``, which
+    adds the archived ones of clinics where the role may ``read_archived``
+    (a role that may do so nowhere gets 403). ``search`` ranks by match unless
+    ``ordering`` is given. One audit event per clinic covered, with the ids
+    the page disclosed.
+    """
+    patients: QuerySet[Patient] = Patient.objects.visible_to(access, "patients", READ)
+    if filters.get("include_archived"):
+        allowed = access.clinic_ids("patients", "read_archived")
+        if not allowed:
+            raise ForbiddenError("Your role may not list archived patients.")
+        patients = patients.filter(Q(active=True) | Q(clinic_id__in=allowed))
+    else:
+        patients = patients.filter(active=True)
+    clinic_ids = access.clinic_ids("patients", READ)
+    text = (filters.get("search") or "").strip()
+    if text:
+        try:
+            patients = patient_search(queryset=patients, text=text, regions=clinic_regions(clinic_ids=clinic_ids))
+        except SearchTooShort as exc:
+            raise ApplicationError("Invalid input.", fields={"search": [str(exc)]}) from None
+    ordering = ORDERINGS.get(filters.get("ordering") or "", NAME_ORDER if not text else None)
+    if ordering is not None:
+        patients = patients.order_by(*ordering)
+    # values() rows, not model instances: the page is read-only and the output renders rows.
+    page = paginate(patients.values(*PATIENT_OUTPUT.columns))
+    audit_record_reads(
+        actor=access.user,
+        event=PatientEvent.SEARCH if text else PatientEvent.LIST,
+        model=Patient,
+        rows=page,
+        clinic_ids=clinic_ids,
+        query=_audited_query(filters),
+    )
+    return page
+
+
+def _audited_query(filters: dict[str, Any]) -> dict[str, str]:
+    """What was asked, for the audit (the ids returned are recorded beside it)."""
+    query = {name: str(filters[name]) for name in ("clinic", "search", "ordering") if filters.get(name)}
+    if filters.get("include_archived"):
+        query["include_archived"] = "true"
+    return query
+
+
+def patient_read(*, access: Access, record: Patient) -> Patient:
+    """One patient the caller may read (found by the API's scoped lookup), audited as read."""
+    audit_record(actor=access.user, obj=record, event=PatientEvent.READ)
+    return record
+
+
+def patient_access_by_id(
+    access: Access, patient_id: Any, *, require_active: bool, action: str = READ, field: str = "patient"
+) -> Patient:
+    """The patient a request body names, if the caller may ``action`` it: the one lookup for it.
+
+    Missing, of another clinic, or unreadable: 400 on ``field`` ("No such
+    patient."), the same for all three. Readable but the role may not
+    ``action`` patients there: 403. The archived rule is the caller's choice
+    and explicit: with ``require_active`` an archived patient is a 400 on
+    ``field`` (``patient_archived``): new bookings and invoices need an active
+    record; reading history does not.
+    """
+    patient = record_by_id(
+        Patient.objects.all(), access, patient_id, resource="patients", action=action, field=field, noun="patient"
+    )
+    if require_active and not patient.active:
+        raise ApplicationError(
+            "This patient is archived.", code="patient_archived", fields={field: ["This patient is archived."]}
+        )
+    return patient
 
 
 def clinic_regions(*, clinic_ids: list[Any]) -> set[str]:
@@ -42,12 +125,12 @@ def patient_search(*, queryset: QuerySet[Patient], text: str, regions: set[str])
     """
     terms: SearchTerms = parse_search(text, regions)
     if terms.date_of_birth is not None:
-        return queryset.filter(date_of_birth=terms.date_of_birth).order_by("family_name", "given_name", "id")
+        return queryset.filter(date_of_birth=terms.date_of_birth).order_by(*NAME_ORDER)
     if terms.mrn or terms.phones:
         exact = Q(mrn=terms.mrn) if terms.mrn else Q()
         if terms.phones:
             exact |= Q(phone__in=terms.phones)
-        return queryset.filter(exact).order_by("family_name", "given_name", "id")
+        return queryset.filter(exact).order_by(*NAME_ORDER)
     if len(terms.name) < MIN_NAME_LENGTH:
         raise SearchTooShort(f"Search for at least {MIN_NAME_LENGTH} characters.")
     if connection.vendor == "postgresql" and len(terms.name) >= 3:

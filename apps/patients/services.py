@@ -15,8 +15,10 @@ from apps.clinics.models import Clinic
 from apps.clinics.services import clinic_counter_next
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
+from apps.core.services import model_update
+from apps.jobs.services import job_enqueue
 from apps.patients.events import PatientEvent
-from apps.patients.models import Patient
+from apps.patients.models import Patient, PatientExport
 from apps.patients.search import format_mrn, phone_e164, search_name_of, trigram_similarity
 
 # Names at least this similar (pg_trgm's measure), with the same birth date, are one person.
@@ -188,13 +190,11 @@ def _patient_update(
 ) -> Patient:
     changes = dict(changes)
     _normalise_phones(changes, patient.clinic)
-    changed = sorted(name for name, value in changes.items() if getattr(patient, name) != value)
+    # Saved below, after the duplicate check: a refused change must not touch the row.
+    changed = model_update(instance=patient, data=changes, extra={"updated_by": actor}, save=False)
     if not changed:
         return patient
-    for name in changed:
-        setattr(patient, name, changes[name])
     patient.search_name = search_name_of(patient.given_name, patient.family_name)
-    patient.updated_by = actor
     candidates: list[DuplicateCandidate] = []
     if {"given_name", "family_name", "date_of_birth", "phone"} & set(changed):
         _lock_birth_date(patient.clinic_id, patient.date_of_birth)
@@ -222,3 +222,16 @@ def patient_archive(*, actor: User, patient: Patient) -> Patient:
     patient.save(update_fields=["active", "archived_at", "updated_by", "updated_at"])
     audit_record(actor=actor, obj=patient, event=PatientEvent.ARCHIVE)
     return patient
+
+
+@transaction.atomic
+def patient_export_request(*, actor: User, clinic_id: Any, export_format: str) -> PatientExport:
+    """Record the request and its job in one transaction; the job is sent once that commits.
+
+    The outbox (apps.jobs) makes this answer even with the broker down: the
+    export then stays queued until the sweeper sends it.
+    """
+    export = PatientExport.objects.create(clinic_id=clinic_id, requested_by=actor, format=export_format)
+    audit_record(actor=actor, obj=export, event=PatientEvent.EXPORT_REQUEST, changes={"format": export_format})
+    job_enqueue(task="apps.patients.tasks.run_patient_export", args=[str(export.pk)])
+    return export

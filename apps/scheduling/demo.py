@@ -81,3 +81,12 @@ def demo_schedule(clinic: Clinic, *, seed: int) -> int:
                 )
     Appointment.objects.bulk_create(appointments)
     return len(appointments)
+
+
+def demo_step() -> list[tuple[str, str]]:
+    """The demo step (apps.core.demo): hours and a week of appointments for each demo clinic."""
+    from apps.clinics.demo import demo_clinics
+
+    for clinic in demo_clinics():
+        demo_schedule(clinic, seed=len(clinic.slug))
+    return []

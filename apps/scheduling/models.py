@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import BaseModel
+from apps.core.models import ClinicOwnedModel
 
 # A booking longer than this is a typo (or a 30-day "appointment"); the bound
 # also lets overlap lookups use a plain btree range on (practitioner, start).
@@ -28,7 +28,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-class Availability(BaseModel):
+class Availability(ClinicOwnedModel):
     """A practitioner's recurring weekly hours in one clinic, cut into slots of ``slot_minutes``."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -64,7 +64,7 @@ class ExceptionKind(models.TextChoices):
     AVAILABLE = "available", "Extra hours"
 
 
-class AvailabilityException(BaseModel):
+class AvailabilityException(ClinicOwnedModel):
     """A change to the weekly hours on one local date: time off (all day without times) or extra hours."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -117,7 +117,7 @@ PRACTITIONER_OVERLAP_CONSTRAINT = "sched_appt_practitioner_no_overlap"
 PATIENT_OVERLAP_CONSTRAINT = "sched_appt_patient_no_overlap"
 
 
-class Appointment(BaseModel):
+class Appointment(ClinicOwnedModel):
     """A patient's visit with a practitioner in a clinic, from ``start`` to ``end`` (UTC, end exclusive)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -162,7 +162,7 @@ class Appointment(BaseModel):
         return f"appointment {self.pk} ({self.status})"
 
 
-class SchedulingSettings(BaseModel):
+class SchedulingSettings(ClinicOwnedModel):
     """Per-clinic scheduling settings; a clinic without a row uses the defaults."""
 
     clinic = models.OneToOneField("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
@@ -182,7 +182,7 @@ class SchedulingSettings(BaseModel):
         return f"scheduling settings of {self.clinic_id}"
 
 
-class ReminderPreference(BaseModel):
+class ReminderPreference(ClinicOwnedModel):
     """A patient's choice about reminders (kept here, not on Patient: scheduling owns reminders)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -214,7 +214,7 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Notification(BaseModel):
+class Notification(ClinicOwnedModel):
     """One message about an appointment on one channel; unique per (appointment, channel, kind).
 
     The row is the sent-marker: its status becomes ``sent`` in the same

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, ClinicOwnedModel
 
 
 class VisitStatus(models.TextChoices):
@@ -21,7 +21,7 @@ class VisitStatus(models.TextChoices):
     SIGNED = "signed", "Signed"
 
 
-class Visit(BaseModel):
+class Visit(ClinicOwnedModel):
     """The clinical record of one appointment, owned by the appointment's practitioner."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.billing",
     "apps.scheduling",
+    "apps.jobs",
     "apps.visits",
 ]
 
@@ -278,7 +279,20 @@ PERIODIC_TASKS: dict[str, dict[str, object]] = {
         "task": "apps.scheduling.tasks.send_due_reminders",
         "every_minutes": 5,
     },
+    "sweep-stale-jobs": {
+        "task": "apps.jobs.tasks.sweep_stale_jobs",
+        "every_minutes": 1,
+    },
 }
+
+# The job outbox (apps.jobs): a run without a heartbeat for this long lost its
+# worker and runs again; a job sent this long ago that never started is sent
+# again; a job fails after this many attempts.
+JOBS_RUNNING_STALE_SECONDS = config("JOBS_RUNNING_STALE_SECONDS", default=120, cast=int)
+JOBS_QUEUED_RESEND_SECONDS = config("JOBS_QUEUED_RESEND_SECONDS", default=300, cast=int)
+JOBS_MAX_ATTEMPTS = config("JOBS_MAX_ATTEMPTS", default=3, cast=int)
+# `manage.py migrate_safely` (the release role) gives up after waiting this long for a lock.
+MIGRATE_LOCK_TIMEOUT = config("MIGRATE_LOCK_TIMEOUT", default="5s")
 
 # --- Billing ---------------------------------------------------------------
 # A Unicode TrueType font for invoice PDFs (Debian: fonts-dejavu-core). Without
@@ -314,3 +328,57 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Observability (apps/observability, docs/deploy.md "Metrics" onwards) ----
+# Each part is off until the environment switches it on.
+INSTALLED_APPS += ["corsheaders", "apps.observability"]
+# Metrics count every request the URL map serves; CORS answers preflights
+# before anything else can redirect or refuse them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.core.middleware.HealthCheckMiddleware") + 1,
+    "apps.observability.middleware.MetricsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.observability.middleware.MetricsMiddleware") + 1,
+    "corsheaders.middleware.CorsMiddleware",
+)
+# /metrics/ answers 404 until this is set; Prometheus sends it as a bearer token.
+METRICS_TOKEN = config("METRICS_TOKEN", default="")
+# Celery queues whose depth (Redis LLEN) a scrape reports.
+METRICS_CELERY_QUEUES: list[str] = config("METRICS_CELERY_QUEUES", default="celery", cast=Csv())
+# A worker serves its own metrics on this port (0: not served; needs METRICS_TOKEN).
+WORKER_METRICS_PORT = config("WORKER_METRICS_PORT", default=0, cast=int)
+
+# Readiness (/health/ready/): a worker must answer a ping within this many
+# seconds, and Beat must have published within the max age (it publishes
+# beat_heartbeat every minute).
+READY_WORKER_TIMEOUT = config("READY_WORKER_TIMEOUT", default=0.4, cast=float)
+READY_BEAT_MAX_AGE_SECONDS = config("READY_BEAT_MAX_AGE_SECONDS", default=180, cast=int)
+PERIODIC_TASKS["beat-heartbeat"] = {"task": "apps.observability.tasks.beat_heartbeat", "every_minutes": 1}
+
+# Error tracking: Sentry when SENTRY_DSN is set, scrubbed of patient data
+# (apps/observability/sentry.py).
+SENTRY_DSN = config("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = config("SENTRY_ENVIRONMENT", default="") or config("ENV", default="development")
+SENTRY_RELEASE = config("SENTRY_RELEASE", default="") or None
+SENTRY_TRACES_SAMPLE_RATE = config("SENTRY_TRACES_SAMPLE_RATE", default=0.0, cast=float)
+
+# Traces: OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (the standard
+# OTEL_* variables configure the exporter; apps/observability/tracing.py).
+OTEL_EXPORTER_OTLP_ENDPOINT = config("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = config("OTEL_SERVICE_NAME", default="clinicops")
+
+# CORS: browsers on these origins (scheme://host[:port]) may call the API.
+# None by default; credentials are not needed (JWTs travel in Authorization).
+CORS_ALLOWED_ORIGINS: list[str] = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+)
+CORS_PREFLIGHT_MAX_AGE = 3600

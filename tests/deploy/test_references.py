@@ -59,7 +59,8 @@ def test_every_manage_py_command_exists() -> None:
         for name in re.findall(r"manage\.py\s+([a-z_]+)", text):
             assert name in commands, f"{path.name}: manage.py {name}"
             found.add(name)
-    assert {"migrate", "setup_periodic_tasks", "collectstatic"} <= found
+    assert {"setup_periodic_tasks", "collectstatic"} <= found
+    assert {"migrate", "migrate_safely"} & found  # the release role migrates with a lock timeout
 
 
 def test_every_celery_app_reference_is_a_celery_app() -> None:
@@ -113,7 +114,7 @@ def test_copy_sources_and_requirements_exist(path: Path) -> None:
             source = shlex.split(instruction.value)[0].rstrip("/")
             if source != ".":
                 assert any(f == source or f.startswith(source + "/") for f in build_context), source
-        for requirements in re.findall(r"-r\s+(\S+\.txt)", instruction.value):
+        for requirements in re.findall(r"-r\s+(\S+\.(?:txt|lock))", instruction.value):
             # The dev image copies requirements/ to a scratch directory first.
             assert (REPO / "requirements" / Path(requirements).name).is_file(), requirements
 
@@ -151,7 +152,18 @@ def test_production_images_are_multi_stage_pinned_and_unprivileged(path: Path) -
     builder_runs = [i.value for i in stages[0] if i.keyword == "RUN"]
     collect = next(run for run in builder_runs if "collectstatic" in run)
     assert "ENV=production" in collect
-    assert "--no-index" in next(run for run in builder_runs if " install " in run)
+    install = next(run for run in builder_runs if " install " in run)
+    assert "--no-index" in install
+    # Only what the hashed production lock names, verified file by file.
+    wheels = next(run for run in builder_runs if "pip wheel" in run)
+    for command in (wheels, install):
+        assert "--require-hashes" in command
+        assert "-r requirements/production.lock" in command
+    assert "--only-binary :all:" in wheels
+    sbom = next(run for run in builder_runs if "cyclonedx-py" in run)
+    assert "--require-hashes" in sbom
+    assert "-r requirements/sbom.lock" in sbom
+    assert "/opt/venv/sbom.cdx.json" in sbom
 
 
 @pytest.mark.parametrize("path", IMAGE_DOCKERFILES, ids=["root", "prod"])
@@ -181,7 +193,9 @@ def test_entrypoint_web_role_starts_what_the_root_image_starts() -> None:
     assert web[-1][0] == "exec"
     assert web[-1][1:-1] == dockerfile.cmd(DOCKERFILES["root"])  # then "$@"
     steps = [" ".join(command) for command in web]
-    assert steps.index("python manage.py migrate --noinput") < steps.index("python manage.py setup_periodic_tasks")
+    assert steps.index("python manage.py migrate_safely --noinput") < steps.index(
+        "python manage.py setup_periodic_tasks"
+    )
 
 
 def test_entrypoint_waits_for_services_before_every_role_that_needs_them() -> None:

@@ -32,7 +32,7 @@ def test_runs_on_push_and_pull_request_to_main() -> None:
 
 def test_checks_run_make_targets_against_postgres_and_redis() -> None:
     job = workflow()["jobs"]["checks"]
-    assert set(job["strategy"]["matrix"]["target"]) == {"test", "rehearse", "image-test"}
+    assert set(job["strategy"]["matrix"]["target"]) == {"test", "rehearse", "rehearse-replicas", "image-test"}
     assert {"postgres", "redis"} <= set(job["services"])
     assert any(step.get("run", "").startswith('make "$TARGET"') for step in job["steps"])
     makefile = (REPO / "Makefile").read_text()
@@ -40,12 +40,26 @@ def test_checks_run_make_targets_against_postgres_and_redis() -> None:
         assert re.search(rf"^{re.escape(target)}:", makefile, flags=re.M), target
 
 
-def test_pip_cache_is_keyed_on_the_requirements() -> None:
+def test_pip_cache_is_keyed_on_the_lock_files() -> None:
     setup = next(step for step in steps("checks") if step.get("uses", "").startswith("actions/setup-python@"))
     assert setup["with"]["cache"] == "pip"
-    assert setup["with"]["cache-dependency-path"] == "requirements/*.txt"
-    assert setup["with"]["python-version"] == "${{ env.PYTHON_VERSION }}"
+    assert setup["with"]["cache-dependency-path"] == "requirements/*.lock"
+    assert setup["with"]["python-version"] == "${{ matrix.python }}"
     assert workflow()["env"]["PYTHON_VERSION"] == "3.11"
+
+
+def test_suite_runs_on_the_lowest_and_highest_accepted_python() -> None:
+    matrix = workflow()["jobs"]["checks"]["strategy"]["matrix"]
+    versions = set(matrix["python"]) | {row["python"] for row in matrix["include"] if row["target"] == "test"}
+    assert versions == {"3.11", "3.13"}
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.11,<3.14"' in pyproject
+
+
+def test_audit_gates_the_deploys() -> None:
+    audit = steps("audit")
+    assert any(step.get("run") == "make audit" for step in audit)
+    assert workflow()["jobs"]["deploy-staging"]["needs"] == ["checks", "audit"]
 
 
 def test_make_test_covers_lint_types_migrations_and_tests() -> None:
@@ -57,7 +71,7 @@ def test_make_test_covers_lint_types_migrations_and_tests() -> None:
 
 def test_staging_deploys_only_from_main_after_the_checks() -> None:
     job = workflow()["jobs"]["deploy-staging"]
-    assert job["needs"] == "checks"
+    assert set(job["needs"]) == {"checks", "audit"}
     assert job["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
     assert job["environment"]["name"] == "staging"
     assert job["concurrency"] == {"group": "railway-staging", "cancel-in-progress": False}

@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from apps.clinics.models import Membership
 from apps.core.serializers import StrictInputSerializer
 
 
@@ -23,27 +22,3 @@ class RefreshInput(StrictInputSerializer):
 class PasswordChangeInput(StrictInputSerializer):
     old_password = serializers.CharField(max_length=1024, trim_whitespace=False)
     new_password = serializers.CharField(max_length=1024, trim_whitespace=False)
-
-
-class MembershipClinicOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    time_zone = serializers.CharField()
-    currency = serializers.CharField()
-
-
-class MyMembershipOutput(serializers.ModelSerializer[Membership]):
-    clinic = MembershipClinicOutput()
-
-    class Meta:
-        model = Membership
-        fields = ["id", "clinic", "role"]
-
-
-class MeOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    email = serializers.EmailField()
-    full_name = serializers.CharField()
-    is_staff = serializers.BooleanField()
-    memberships = MyMembershipOutput(many=True)

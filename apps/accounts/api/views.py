@@ -1,4 +1,4 @@
-"""Tokens, logout, password change and the caller's profile."""
+"""Tokens, logout and password change (the caller's profile with clinics: apps.clinics, auth/me/)."""
 
 from dataclasses import asdict
 
@@ -9,9 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import selectors, services
+from apps.accounts import services
 from apps.accounts.api.serializers import (
-    MeOutput,
     PasswordChangeInput,
     RefreshInput,
     TokenObtainInput,
@@ -71,19 +70,3 @@ class PasswordChangeApi(APIView):
         data.is_valid(raise_exception=True)
         services.user_change_password(user=request_user(request), **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MeApi(APIView):
-    """The signed-in user and their clinics with roles."""
-
-    @extend_schema(responses=MeOutput)
-    def get(self, request: Request) -> Response:
-        user = request_user(request)
-        body = {
-            "id": user.pk,
-            "email": user.email,
-            "full_name": user.full_name,
-            "is_staff": user.is_staff,
-            "memberships": selectors.user_memberships(user=user),
-        }
-        return Response(MeOutput(body).data)

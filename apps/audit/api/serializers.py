@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.audit.models import AuditEvent
+from apps.core.filters import IdParam, ListFilter
 
 
 class AuditEventOutput(serializers.ModelSerializer[AuditEvent]):
@@ -22,3 +23,10 @@ class AuditEventOutput(serializers.ModelSerializer[AuditEvent]):
             "request_id",
             "changes",
         ]
+
+
+class AuditEventListFilter(ListFilter):
+    resource_type = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    resource_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    action = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    actor = IdParam(help_text="Events by this user.")

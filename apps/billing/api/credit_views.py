@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,7 +20,8 @@ from apps.billing.credit_models import CreditNote, CreditNoteLine
 from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice
 from apps.core.roles import WRITE
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, require_role
+from apps.core.tenancy import record_by_id
+from apps.core.viewsets import ClinicScopedViewSet
 
 
 def _detailed(queryset: Any) -> Any:
@@ -71,10 +71,15 @@ class CreditNoteViewSet(ClinicScopedViewSet):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         user = request_user(request)
-        invoice = Invoice.objects.filter(pk=fields["invoice"], clinic_id__in=list(clinic_roles(user))).first()
-        if invoice is None:
-            raise ValidationError({"invoice": ["No such invoice."]})
-        require_role(user, invoice.clinic_id, resource=self.resource, action=WRITE)
+        invoice = record_by_id(
+            Invoice.objects.all(),
+            self.access,
+            fields["invoice"],
+            resource=self.resource,
+            action=WRITE,
+            field="invoice",
+            noun="invoice",
+        )
         note = credit_notes.credit_note_issue(
             actor=user,
             invoice=invoice,

@@ -17,7 +17,8 @@ from apps.billing.api.report_serializers import AgingReportOutput, RevenueReport
 from apps.billing.api.serializers import AgingQuery, RevenueQuery
 from apps.clinics.models import Clinic
 from apps.core.roles import READ
-from apps.core.tenancy import ClinicScopedViewSet, require_role
+from apps.core.tenancy import require_role
+from apps.core.viewsets import ClinicScopedViewSet
 
 
 class ReportViewSet(ClinicScopedViewSet):

@@ -33,7 +33,8 @@ from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, Payment, Service
 from apps.clinics.models import Clinic
 from apps.core.roles import CREATE, READ
-from apps.core.tenancy import ClinicScopedViewSet, parse_uuid_param
+from apps.core.tenancy import parse_uuid_param
+from apps.core.viewsets import ClinicScopedViewSet
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     idempotency.HEADER,

@@ -455,32 +455,3 @@ def test_reissue_needs_a_void_invoice_and_a_biller(as_user, clinic):
     for role in NOT_BILLERS:
         assert as_user(clinic.staff[role]).post(act(invoice, "reissue")).status_code == 403
     assert Invoice.objects.count() == 1
-
-
-def test_the_hand_written_output_is_what_the_model_serializers_would_write(clinic):
-    from rest_framework import serializers
-
-    from apps.billing.api.serializers import InvoiceLineOutput, InvoiceOutput
-    from apps.billing.selectors import invoice_queryset
-    from apps.billing.services import invoice_void
-
-    service = ServiceFactory(clinic=clinic, price=Decimal("12.50"), tax_rate=Decimal("7"))
-    lines = [
-        LineInput(service_id=service.pk, quantity=Decimal("3")),
-        LineInput(
-            description="Bandage", quantity=Decimal("0.3333"), unit_price=Decimal("4.99"), tax_rate=Decimal("19")
-        ),
-    ]
-    draft = draft_invoice(clinic, lines=lines, notes="Thanks")
-    issued = issued_invoice(clinic, lines=lines)
-    void = invoice_void(actor=clinic.staff[Role.OWNER], invoice=issued_invoice(clinic), reason="typo")
-    for invoice in invoice_queryset(Invoice.objects.filter(pk__in=[draft.pk, issued.pk, void.pk])):
-        expected = serializers.ModelSerializer.to_representation(InvoiceOutput(), invoice)
-        expected["lines"] = [
-            serializers.ModelSerializer.to_representation(
-                InvoiceLineOutput(context={"currency": invoice.currency}), line
-            )
-            for line in invoice.lines.all()
-        ]
-        assert InvoiceOutput(invoice).data == expected
-        assert [InvoiceLineOutput(line).data for line in invoice.lines.all()] == expected["lines"]

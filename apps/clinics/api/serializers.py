@@ -81,3 +81,27 @@ class MemberAddInput(StrictInputSerializer):
 
 class MemberUpdateInput(StrictInputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MembershipClinicOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    time_zone = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class MyMembershipOutput(serializers.ModelSerializer[Membership]):
+    clinic = MembershipClinicOutput()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "clinic", "role"]
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    memberships = MyMembershipOutput(many=True)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from apps.clinics.api.views import ClinicViewSet, MemberViewSet
+from apps.clinics.api.views import ClinicViewSet, MeApi, MemberViewSet
 
 router = SimpleRouter(use_regex_path=False)
 router.register("clinics", ClinicViewSet, basename="clinic")
@@ -10,6 +10,8 @@ members = MemberViewSet.as_view({"get": "list", "post": "create"})
 member = MemberViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
 
 urlpatterns = [
+    # The caller's profile and clinics: memberships are this app's, so the route is too.
+    path("auth/me/", MeApi.as_view(), name="auth-me"),
     *router.urls,
     path("clinics/<uuid:clinic_pk>/members/", members, name="clinic-members"),
     path("clinics/<uuid:clinic_pk>/members/<uuid:pk>/", member, name="clinic-member"),

@@ -1,4 +1,4 @@
-"""Clinics and their members."""
+"""Clinics, their members, and the caller's own profile with their clinics."""
 
 from typing import Any
 
@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.authentication import request_user
 from apps.clinics import selectors, services
@@ -17,10 +18,13 @@ from apps.clinics.api.serializers import (
     MemberAddInput,
     MemberOutput,
     MemberUpdateInput,
+    MeOutput,
 )
+from apps.clinics.models import Membership
 from apps.core.errors import NotFoundError
 from apps.core.roles import READ
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, forget_roles
+from apps.core.tenancy import forget_roles
+from apps.core.viewsets import ClinicScopedViewSet, ListRoute, RetrieveRoute
 
 
 class ClinicViewSet(ClinicScopedViewSet):
@@ -29,18 +33,12 @@ class ClinicViewSet(ClinicScopedViewSet):
     resource = "clinic"
     clinic_field = ""
     action_permissions = {"leave": READ}
-    serializer_class = ClinicOutput
     http_method_names = ["get", "post", "patch", "head", "options"]
+    list_route = ListRoute(select=selectors.clinic_list, output=ClinicOutput)
+    retrieve_route = RetrieveRoute(output=ClinicOutput)
 
     def get_base_queryset(self) -> Any:
         return selectors.clinic_queryset()
-
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ClinicOutput(page, many=True, context={"request": request}).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ClinicOutput(self.get_object(), context={"request": request}).data)
 
     @extend_schema(request=ClinicCreateInput, responses={201: ClinicOutput})
     def create(self, request: Request) -> Response:
@@ -55,7 +53,7 @@ class ClinicViewSet(ClinicScopedViewSet):
         clinic = self.get_object()
         data = ClinicUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        clinic = services.clinic_update(actor=request_user(request), clinic=clinic, **data.validated_data)
+        clinic = services.clinic_update(actor=self.access.user, clinic=clinic, **data.validated_data)
         return Response(ClinicOutput(clinic, context={"request": request}).data)
 
     @extend_schema(request=None, responses={204: None})
@@ -63,10 +61,10 @@ class ClinicViewSet(ClinicScopedViewSet):
     def leave(self, request: Request, pk: str) -> Response:
         """Leave this clinic (refused for its last owner)."""
         clinic = self.get_object()
-        membership = selectors.membership_of(clinic_id=clinic.pk, user_id=request_user(request).pk)
+        membership = selectors.membership_of(clinic_id=clinic.pk, user_id=self.access.user.pk)
         if membership is None:  # pragma: no cover - get_object already proved membership
             raise NotFoundError("Not found.")
-        services.membership_remove(actor=request_user(request), actor_role=None, membership=membership)
+        services.membership_remove(actor=self.access.user, role=self.access.role, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -75,39 +73,20 @@ class MemberViewSet(ClinicScopedViewSet):
 
     resource = "members"
     url_clinic_kwarg = "clinic_pk"
-    serializer_class = MemberOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_queryset(self) -> Any:
-        return selectors.membership_list(clinic_id=self.url_clinic_id)
-
-    def get_object(self) -> Any:
-        # The clinic in the URL was checked in initial(); look the member up inside it.
-        membership = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if membership is None:
-            raise NotFoundError("Not found.")
-        return membership
-
-    @property
-    def actor_role(self) -> Any:
-        return clinic_roles(self.request.user)[self.url_clinic_id]
-
-    def list(self, request: Request, clinic_pk: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(MemberOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, clinic_pk: str, pk: str) -> Response:
-        return Response(MemberOutput(self.get_object()).data)
+    queryset = Membership.objects.select_related("user")
+    list_route = ListRoute(select=selectors.membership_list, output=MemberOutput)
+    retrieve_route = RetrieveRoute(output=MemberOutput)
 
     @extend_schema(request=MemberAddInput, responses={201: MemberOutput})
     def create(self, request: Request, clinic_pk: str) -> Response:
         data = MemberAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_add(
-            actor=request_user(request),
-            actor_role=self.actor_role,
+            actor=self.access.user,
+            role=self.access.role,
             clinic_id=self.url_clinic_id,
-            role=data.validated_data["role"],
+            member_role=data.validated_data["role"],
             email=data.validated_data.get("email", ""),
             user_id=data.validated_data.get("user"),
         )
@@ -119,16 +98,31 @@ class MemberViewSet(ClinicScopedViewSet):
         data = MemberUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_change_role(
-            actor=request_user(request),
-            actor_role=self.actor_role,
+            actor=self.access.user,
+            role=self.access.role,
             membership=membership,
-            role=data.validated_data["role"],
+            member_role=data.validated_data["role"],
         )
         return Response(MemberOutput(membership).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, clinic_pk: str, pk: str) -> Response:
-        services.membership_remove(
-            actor=request_user(request), actor_role=self.actor_role, membership=self.get_object()
-        )
+        membership = self.get_object()
+        services.membership_remove(actor=self.access.user, role=self.access.role, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    """The signed-in user and their clinics with roles."""
+
+    @extend_schema(responses=MeOutput)
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        body = {
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "is_staff": user.is_staff,
+            "memberships": selectors.user_memberships(user=user),
+        }
+        return Response(MeOutput(body).data)

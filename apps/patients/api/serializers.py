@@ -1,13 +1,18 @@
 """Input and output shapes of the patients API."""
 
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.filters import ListFilter, ordering_param
 from apps.core.serializers import StrictInputSerializer
-from apps.patients.models import DEMOGRAPHIC_FIELDS, ExportFormat, Patient, PatientExport, Sex
+from apps.patients.models import ExportFormat, PatientExport, Sex
+from apps.patients.outputs import PATIENT_OUTPUT
+
+# The schema and Output(obj).data form of the declared output (apps/patients/outputs.py).
+PatientOutput = PATIENT_OUTPUT.serializer
 
 
 def no_control_characters(value: str) -> None:
@@ -52,51 +57,25 @@ class PatientUpdateInput(PatientFields):
         self.fields["sex"].default = serializers.empty
 
 
-def _instant(value: datetime | None) -> str | None:
-    """As DRF writes it (UTC, "Z"), without its per-field machinery."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-# What PatientOutput reads; lists and searches fetch just these with values(), skipping model instances.
-PATIENT_COLUMNS = ("id", "clinic_id", "mrn", *DEMOGRAPHIC_FIELDS, "active", "archived_at", "created_at", "updated_at")
-
-
-class PatientOutput(serializers.ModelSerializer[Patient]):
-    """Declared for the schema; written by hand: search and list pages are the hottest reads
-    (20 rows: the ModelSerializer's per-field machinery cost more than the SQL).
-
-    Takes a Patient or a ``values(*PATIENT_COLUMNS)`` row.
-    """
-
-    clinic = serializers.UUIDField(source="clinic_id")
-
-    class Meta:
-        model = Patient
-        fields = ["id", "clinic", "mrn", *DEMOGRAPHIC_FIELDS, "active", "archived_at", "created_at", "updated_at"]
-
-    def to_representation(self, instance: Patient | dict[str, Any]) -> dict[str, Any]:
-        row: Any = instance if isinstance(instance, dict) else {c: getattr(instance, c) for c in PATIENT_COLUMNS}
-        out = {"id": str(row["id"]), "clinic": str(row["clinic_id"]), "mrn": row["mrn"]}
-        for name in DEMOGRAPHIC_FIELDS:
-            out[name] = row[name]
-        birth: date = row["date_of_birth"]
-        out["date_of_birth"] = birth.isoformat() if isinstance(birth, date) else birth
-        out["active"] = row["active"]
-        out["archived_at"] = _instant(row["archived_at"])
-        out["created_at"] = _instant(row["created_at"])
-        out["updated_at"] = _instant(row["updated_at"])
-        return out
-
-
 class DuplicateCandidateOutput(serializers.Serializer):
     id = serializers.UUIDField()
     given_name = serializers.CharField()
     family_name = serializers.CharField()
     date_of_birth = serializers.DateField()
     mrn = serializers.CharField()
+
+
+class PatientListFilter(ListFilter):
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Name (typos allowed), phone, MRN or ISO date of birth",
+    )
+    include_archived = serializers.BooleanField(
+        required=False, default=False, help_text="Archived patients too (roles that may read them)."
+    )
+    ordering = ordering_param("name", help_text="By family name, then given name; a search ranks by match otherwise.")
 
 
 class PatientExportInput(StrictInputSerializer):

@@ -4,47 +4,32 @@ from typing import Any
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.audit.denied import DeniedAccessAudited
-from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
-from apps.core.errors import ForbiddenError
 from apps.core.roles import ARCHIVE, READ
-from apps.core.tenancy import ClinicScopedViewSet, clinic_ids_with, clinic_roles, parse_uuid_param
+from apps.core.viewsets import ClinicScopedViewSet, ListRoute, RetrieveRoute
 from apps.patients import exports, selectors, services
 from apps.patients.api.schema import FHIR_PATIENT_SCHEMA, DuplicateErrorOutput
 from apps.patients.api.serializers import (
-    PATIENT_COLUMNS,
     PatientCreateInput,
     PatientExportInput,
     PatientExportOutput,
+    PatientListFilter,
     PatientOutput,
     PatientUpdateInput,
 )
 from apps.patients.events import PatientEvent
 from apps.patients.models import Patient, PatientExport
+from apps.patients.outputs import PATIENT_OUTPUT
 
-LIST_PARAMETERS = [
-    OpenApiParameter("clinic", OpenApiTypes.UUID),
-    OpenApiParameter("search", str, description="Name (typos allowed), phone, MRN or ISO date of birth"),
-    OpenApiParameter("include_archived", bool),
-]
 DUPLICATE_RESPONSE = OpenApiResponse(DuplicateErrorOutput, description="possible_duplicate, with the candidates")
-
-
-def searched_clinic_ids(request: Request, resource: str) -> list[Any]:
-    """The clinics a list covers: the one asked for (already checked by tenancy), or all readable."""
-    raw = request.query_params.get("clinic")
-    if raw:
-        return [parse_uuid_param(raw, "clinic")]
-    return clinic_ids_with(request.user, resource, READ)
 
 
 class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
@@ -52,56 +37,9 @@ class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     denied_event, denied_model = PatientEvent.ACCESS_DENIED, Patient
     action_permissions = {"destroy": ARCHIVE, "fhir": READ}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    serializer_class = PatientOutput
-
-    def get_base_queryset(self) -> Any:
-        return Patient.objects.all()
-
-    @extend_schema(parameters=LIST_PARAMETERS, responses=PatientOutput(many=True))
-    def list(self, request: Request) -> Response:
-        user = request_user(request)
-        include_archived = request.query_params.get("include_archived", "").lower() in ("1", "true", "yes")
-        queryset = self.get_queryset()
-        if include_archived:
-            allowed = clinic_ids_with(user, self.resource, "read_archived")
-            if not allowed:
-                raise ForbiddenError("Your role may not list archived patients.")
-            queryset = queryset.filter(active=True) | queryset.filter(clinic_id__in=allowed)
-        else:
-            queryset = queryset.filter(active=True)
-        text = request.query_params.get("search", "").strip()
-        if text:
-            regions = selectors.clinic_regions(clinic_ids=searched_clinic_ids(request, self.resource))
-            try:
-                patients = selectors.patient_search(queryset=queryset, text=text, regions=regions)
-            except selectors.SearchTooShort as exc:
-                raise ValidationError({"search": [str(exc)]}) from None
-        else:
-            patients = selectors.patient_list(queryset=queryset, include_archived=True)
-        # values() rows, not model instances: the page is read-only and PatientOutput takes rows.
-        page = self.paginate_queryset(patients.values(*PATIENT_COLUMNS)) or []
-        query = {
-            key: request.query_params[key]
-            for key in ("clinic", "search", "include_archived", "page")
-            if key in request.query_params
-        }
-        audit_record_reads(
-            actor=user,
-            event=PatientEvent.SEARCH if text else PatientEvent.LIST,
-            model=Patient,
-            rows=page,
-            clinic_ids=searched_clinic_ids(request, self.resource),
-            query=query,
-        )
-        return self.get_paginated_response(PatientOutput(page, many=True).data)
-
-    def _read(self, patient: Patient) -> None:
-        audit_record(actor=request_user(self.request), obj=patient, event=PatientEvent.READ)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        patient = self.get_object()
-        self._read(patient)
-        return Response(PatientOutput(patient).data)
+    queryset = Patient.objects.all()
+    list_route = ListRoute(filters=PatientListFilter, select=selectors.patient_list, output=PATIENT_OUTPUT)
+    retrieve_route = RetrieveRoute(select=selectors.patient_read, output=PATIENT_OUTPUT)
 
     @extend_schema(request=PatientCreateInput, responses={201: PatientOutput, 409: DUPLICATE_RESPONSE})
     def create(self, request: Request) -> Response:
@@ -110,15 +48,15 @@ class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         fields = dict(data.validated_data)
         clinic_id = fields.pop("clinic")
         override = fields.pop("override_duplicate_reason", "")
-        role = self.require_clinic_for_write(clinic_id)
+        access = self.clinic_for_write(clinic_id)
         patient = services.patient_create(
-            actor=request_user(request),
-            role=role,
+            actor=access.user,
+            role=access.role,
             clinic=Clinic.objects.get(pk=clinic_id),
             data=fields,
             override_duplicate_reason=override,
         )
-        return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
+        return Response(PATIENT_OUTPUT.render_instance(patient), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PatientUpdateInput, responses={200: PatientOutput, 409: DUPLICATE_RESPONSE})
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -128,18 +66,19 @@ class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         changes = dict(data.validated_data)
         override = changes.pop("override_duplicate_reason", "")
         patient = services.patient_update(
-            actor=request_user(request),
-            role=clinic_roles(request.user)[patient.clinic_id],
+            actor=self.access.user,
+            role=self.access.role,
             patient=patient,
             changes=changes,
             override_duplicate_reason=override,
         )
-        return Response(PatientOutput(patient).data)
+        return Response(PATIENT_OUTPUT.render_instance(patient))
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
         """Archive the patient (records are never deleted)."""
-        services.patient_archive(actor=request_user(request), patient=self.get_object())
+        patient = self.get_object()
+        services.patient_archive(actor=self.access.user, patient=patient)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={(200, "application/fhir+json"): FHIR_PATIENT_SCHEMA})
@@ -148,8 +87,7 @@ class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         """The patient as a FHIR R4 Patient resource."""
         from apps.patients.fhir import patient_resource
 
-        patient = self.get_object()
-        self._read(patient)
+        patient = selectors.patient_read(access=self.access, record=self.get_object())
         return Response(patient_resource(patient), content_type="application/fhir+json")
 
 
@@ -164,7 +102,7 @@ class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     serializer_class = PatientExportOutput
 
     def get_base_queryset(self) -> Any:
-        return PatientExport.objects.filter(requested_by=request_user(self.request))
+        return PatientExport.objects.filter(requested_by=self.access.user)
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset().order_by("-created_at"))
@@ -178,7 +116,7 @@ class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         data = PatientExportInput(data=request.data)
         data.is_valid(raise_exception=True)
         self.require_clinic_for_write(data.validated_data["clinic"])
-        export = exports.patient_export_request(
+        export = services.patient_export_request(
             actor=request_user(request),
             clinic_id=data.validated_data["clinic"],
             export_format=data.validated_data["format"],

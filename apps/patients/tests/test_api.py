@@ -230,28 +230,3 @@ def test_list_and_search_issue_the_same_few_queries_whatever_the_page_size(as_us
     # memberships, [search setting], page, audit: savepoint, chain lock, previous hash, insert, release
     assert counts[20] == counts[100]
     assert counts[20] <= 10
-
-
-def test_the_hand_written_output_is_what_the_model_serializer_would_write(clinic):
-    from django.utils import timezone
-    from rest_framework import serializers
-
-    from apps.patients.api.serializers import PATIENT_COLUMNS, PatientOutput
-    from apps.patients.models import Patient
-
-    patient = PatientFactory(
-        clinic=clinic,
-        given_name="José",
-        family_name="García",
-        email="jose@example.test",
-        phone="+4930123456",
-        city="Berlin",
-        active=False,
-        archived_at=timezone.now(),
-    )
-    patient.refresh_from_db()
-    expected = serializers.ModelSerializer.to_representation(PatientOutput(), patient)
-    row = Patient.objects.filter(pk=patient.pk).values(*PATIENT_COLUMNS).get()
-    assert PatientOutput(patient).data == expected
-    assert PatientOutput(row).data == expected
-    assert PatientOutput([row], many=True).data == [expected]

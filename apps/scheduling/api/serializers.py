@@ -1,6 +1,6 @@
 """Input and output shapes of the scheduling API."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -9,7 +9,6 @@ from apps.core.dates import BoundedDateField, BoundedDateTimeField, safe_parse_d
 from apps.core.serializers import StrictInputSerializer
 from apps.patients.api.serializers import no_control_characters
 from apps.scheduling.models import (
-    Appointment,
     AppointmentStatus,
     Availability,
     AvailabilityException,
@@ -17,6 +16,7 @@ from apps.scheduling.models import (
     ReminderPreference,
     Weekday,
 )
+from apps.scheduling.outputs import APPOINTMENT_OUTPUT
 from apps.scheduling.selectors import MAX_SLOT_RANGE_DAYS
 
 
@@ -151,86 +151,9 @@ class CancelInput(StrictInputSerializer):
     reason = _text(500)
 
 
-def _instant(value: datetime | None) -> str | None:
-    """As DRF writes it (UTC, "Z"), without its per-field machinery."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-# What AppointmentOutput reads; lists fetch just these with values(), skipping model instances.
-APPOINTMENT_COLUMNS = (
-    "id",
-    "clinic_id",
-    "patient_id",
-    "practitioner_id",
-    "start",
-    "end",
-    "status",
-    "reason",
-    "notes",
-    "cancellation_reason",
-    "outside_availability",
-    "checked_in_at",
-    "completed_at",
-    "cancelled_at",
-    "created_at",
-    "updated_at",
-)
-
-
-class AppointmentOutput(serializers.ModelSerializer[Appointment]):
-    """Declared for the schema; written by hand: calendars list many rows (80 rows: 0.9 ms instead of 5 ms).
-
-    Takes an Appointment or a ``values(*APPOINTMENT_COLUMNS)`` row.
-    """
-
-    clinic = serializers.UUIDField(source="clinic_id")
-    patient = serializers.UUIDField(source="patient_id")
-    practitioner = serializers.UUIDField(source="practitioner_id")
-
-    class Meta:
-        model = Appointment
-        fields = [
-            "id",
-            "clinic",
-            "patient",
-            "practitioner",
-            "start",
-            "end",
-            "status",
-            "reason",
-            "notes",
-            "cancellation_reason",
-            "outside_availability",
-            "checked_in_at",
-            "completed_at",
-            "cancelled_at",
-            "created_at",
-            "updated_at",
-        ]
-
-    def to_representation(self, instance: Appointment | dict[str, Any]) -> dict[str, Any]:
-        row: Any = instance if isinstance(instance, dict) else {c: getattr(instance, c) for c in APPOINTMENT_COLUMNS}
-        return {
-            "id": str(row["id"]),
-            "clinic": str(row["clinic_id"]),
-            "patient": str(row["patient_id"]),
-            "practitioner": str(row["practitioner_id"]),
-            "start": _instant(row["start"]),
-            "end": _instant(row["end"]),
-            "status": row["status"],
-            "reason": row["reason"],
-            "notes": row["notes"],
-            "cancellation_reason": row["cancellation_reason"],
-            "outside_availability": row["outside_availability"],
-            "checked_in_at": _instant(row["checked_in_at"]),
-            "completed_at": _instant(row["completed_at"]),
-            "cancelled_at": _instant(row["cancelled_at"]),
-            "created_at": _instant(row["created_at"]),
-            "updated_at": _instant(row["updated_at"]),
-        }
+# The declared output (apps/scheduling/outputs.py): its columns for values(), its serializer for the schema.
+APPOINTMENT_COLUMNS = APPOINTMENT_OUTPUT.columns
+AppointmentOutput = APPOINTMENT_OUTPUT.serializer
 
 
 APPOINTMENT_STATUSES = [choice.value for choice in AppointmentStatus]

@@ -20,7 +20,8 @@ from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
 from apps.core.dates import aware_datetime_param, date_param
 from apps.core.roles import READ, WRITE, Role
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, parse_uuid_param, require_role
+from apps.core.tenancy import clinic_roles, parse_uuid_param, require_role
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.models import Patient
 from apps.scheduling import ical, selectors, services
 from apps.scheduling.api.serializers import (

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from apps.accounts.authentication import request_user
 from apps.audit.record import audit_record, audit_record_reads
 from apps.core.roles import WRITE
-from apps.core.tenancy import ClinicScopedViewSet, clinic_roles, require_role
+from apps.core.viewsets import ClinicScopedViewSet
 from apps.scheduling.models import Appointment
 from apps.visits import capture, selectors, services
 from apps.visits.api.serializers import (
@@ -84,12 +84,13 @@ class VisitViewSet(ClinicScopedViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         user = request_user(request)
+        # Any appointment of the caller's clinics; then the clinical-notes write right there (else 403).
         appointment = Appointment.objects.filter(
-            pk=fields.pop("appointment"), clinic_id__in=list(clinic_roles(user))
+            pk=fields.pop("appointment"), clinic_id__in=list(self.access.roles)
         ).first()
         if appointment is None:
             raise ValidationError({"appointment": ["No such appointment."]})
-        require_role(user, appointment.clinic_id, resource=self.resource, action=WRITE)
+        self.access = self.access.require(appointment.clinic_id, resource=self.resource, action=WRITE)
         visit, created = services.visit_open(
             actor=user,
             appointment=appointment,
