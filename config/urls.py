@@ -1,6 +1,7 @@
 """URL map: the API under /api/v1/, docs, admin. /health/ is served by
 apps.core.middleware.HealthCheckMiddleware (and routed here too for reverse())."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -24,7 +25,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("admin/", admin.site.urls),
+    path(settings.DJANGO_ADMIN_URL, admin.site.urls),
 ]
 
 handler400 = "apps.core.errors.handler400"

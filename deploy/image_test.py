@@ -17,6 +17,7 @@ and exit 0 instead of a failure (the host rehearsal still covers the commands).
 """
 
 import argparse
+import base64
 import os
 import secrets
 import shlex
@@ -284,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             base_env = {
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+                "AUDIT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
                 "ALLOWED_HOSTS": "localhost,127.0.0.1",
                 "DATABASE_URL": database_url,
                 "REDIS_URL": REDIS_URL,

@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "read_archived": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "override_duplicate": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "export": MANAGERS,
+        # Merging two records of one person (and undoing it): the clinic's managers.
+        "merge": MANAGERS,
     },
     # Billing (DESIGN.md): owners, admins and billing read and write; receptionists
     # create, issue and take payments, and edit or delete the drafts they created

@@ -2,14 +2,14 @@
 
 Three columns with a constant default: PostgreSQL 11+ adds them without
 rewriting the table, and db_default keeps a previous release's INSERTs working.
-Depends on 0002 for now; the lead re-points it after 0003/0004 at merge.
+Depends on 0004 (invitations), the latest clinics migration when main was merged.
 """
 
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clinics", "0002_country_and_counters")]
+    dependencies = [("clinics", "0004_invitations")]
 
     operations = [
         migrations.AddField(
