@@ -66,7 +66,12 @@ PERSONAS = {
         make_object=lambda target: ServiceFactory(clinic=target.clinic), body=lambda target, obj: {"name": "Renamed"}
     ),
     "invoice-list": PersonaCase(make_object=a_draft, body=new_invoice),
-    "invoice-detail": PersonaCase(make_object=a_draft, body=lambda target, obj: {"notes": "Persona note"}),
+    # Receptionists write the drafts they created ("write_own_draft"); anyone's draft needs "write".
+    "invoice-detail": PersonaCase(
+        make_object=lambda target: draft_invoice(target.clinic, actor=target.owner),
+        body=lambda target, obj: {"notes": "Persona note"},
+        others="write",
+    ),
     "invoice-issue": PersonaCase(make_object=a_draft, body=lambda target, obj: {}),
     "invoice-payments": PersonaCase(
         make_object=an_issued_invoice,
