@@ -57,7 +57,7 @@ def send(world: World, case: Case) -> Sent:
     kwargs = {}
     if route.is_detail:
         assert obj is not None, f"{route.name}: a detail route needs make_object"
-        kwargs["pk"] = obj.pk
+        kwargs[route.lookup_kwarg] = getattr(obj, route.lookup_field)
     if route.clinic_kwarg:
         kwargs[route.clinic_kwarg] = target.clinic.pk
     url = reverse(route.name, kwargs=kwargs)

@@ -57,6 +57,8 @@ class LockedOutAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 admin.site.login_form = LockedOutAdminAuthenticationForm
+# Django's login page shows only email and password; this one adds the code's field.
+admin.site.login_template = "accounts/admin_login.html"
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):

@@ -37,8 +37,17 @@ class Route:
         return getattr(self.view, "url_clinic_kwarg", None)
 
     @property
+    def lookup_field(self) -> str:
+        """The record attribute a detail URL names (``pk``, or e.g. ``event_id``, ``tree_size``)."""
+        return getattr(self.view, "lookup_field", None) or "pk"
+
+    @property
+    def lookup_kwarg(self) -> str:
+        return getattr(self.view, "lookup_url_kwarg", None) or self.lookup_field
+
+    @property
     def is_detail(self) -> bool:
-        return "pk" in self.kwargs
+        return self.lookup_kwarg in self.kwargs
 
     def methods(self) -> list[str]:
         allowed = {m.lower() for m in getattr(self.view, "http_method_names", TESTED_METHODS)}

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -50,7 +50,10 @@ class AuditEventViewSet(ClinicScopedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("tree_size", int, description="a checkpoint's size; default the latest")],
-        responses=InclusionProofOutput,
+        responses={
+            200: InclusionProofOutput,
+            409: OpenApiResponse(description="audit_event_not_sealed (yet) or audit_event_legacy (old chain)"),
+        },
     )
     @action(detail=True, methods=["get"])
     def proof(self, request: Request, event_id: Any = None) -> Response:
@@ -68,6 +71,9 @@ class AuditEventViewSet(ClinicScopedViewSet):
                 "checkpoint": CheckpointOutput(proof.checkpoint).data,
             }
         )
+
+
+FORBIDDEN = OpenApiResponse(description="Only owners and admins (of any clinic) read the checkpoints.")
 
 
 class AuditCheckpointViewSet(viewsets.GenericViewSet):
@@ -88,11 +94,15 @@ class AuditCheckpointViewSet(viewsets.GenericViewSet):
         if not clinic_ids_with(request.user, "audit", READ):
             raise ForbiddenError("Only clinic owners and admins read the audit log.")
 
+    @extend_schema(responses={200: CheckpointOutput(many=True), 403: FORBIDDEN})
     def list(self, request: Request) -> Response:
+        """Signed checkpoints, newest first."""
         page = self.paginate_queryset(checkpoint_list())
         return self.get_paginated_response([checkpoint.signed().as_dict() for checkpoint in page or []])
 
+    @extend_schema(responses={200: CheckpointOutput, 403: FORBIDDEN})
     def retrieve(self, request: Request, tree_size: int) -> Response:
+        """The signed checkpoint of one tree size."""
         return Response(CheckpointOutput(checkpoint_by_size(int(tree_size))).data)
 
     @extend_schema(
@@ -100,7 +110,11 @@ class AuditCheckpointViewSet(viewsets.GenericViewSet):
             OpenApiParameter("first", int, required=True, description="the older checkpoint's tree size"),
             OpenApiParameter("second", int, description="the newer checkpoint's tree size; default the latest"),
         ],
-        responses=ConsistencyProofOutput,
+        responses={
+            200: ConsistencyProofOutput,
+            403: FORBIDDEN,
+            404: OpenApiResponse(description="audit_checkpoint_not_found: no checkpoint of that size"),
+        },
     )
     @action(detail=False, methods=["get"])
     def consistency(self, request: Request) -> Response:
