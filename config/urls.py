@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("apps.patients.api.urls")),
     path("", include("apps.billing.api.urls")),
     path("", include("apps.scheduling.api.urls")),
+    path("", include("apps.visits.api.urls")),
 ]
 
 urlpatterns = [

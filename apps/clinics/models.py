@@ -44,6 +44,11 @@ class Clinic(ClinicOwned, BaseModel):
     email = models.EmailField(blank=True)
     # Owners and admins of this clinic must use a second factor (apps/accounts/mfa.py).
     require_mfa_for_managers = models.BooleanField(default=False, db_default=False)
+    # What an invoice must carry (e.g. in Germany, UStG section 14): the legal name and the tax number.
+    legal_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    tax_number = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # BCP 47 ("de-DE", "en-US"): how invoices format amounts and dates; blank keeps "103.80 EUR" and ISO dates.
+    locale = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]

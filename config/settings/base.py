@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.scheduling",
     "apps.jobs",
+    "apps.visits",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # apps.core.schema: public tag descriptions and the API-wide notes.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.core.schema.postprocess_schema"],
+    # Two choice sets are called "kind" (availability exceptions, credit notes): each named explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "CreditNoteKindEnum": "apps.billing.credit_models.CreditNoteKind",
+        "KindEnum": "apps.scheduling.models.ExceptionKind",  # the name it had alone
+    },
 }
 
 # --- Security headers (tightened further in production) --------------------

@@ -3,6 +3,7 @@
 import uuid
 from decimal import Decimal
 
+from apps.billing.credit_notes import credit_note_issue
 from apps.billing.models import IdempotencyRecord, Refund
 from apps.billing.payments import payment_record
 from apps.billing.services import invoice_void
@@ -46,13 +47,31 @@ def a_fresh_key(target: Target) -> dict:
     return {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
 
 
+def a_credit_note(target: Target):
+    invoice = issued_invoice(target.clinic)
+    return credit_note_issue(actor=target.staff(Role.BILLING), invoice=invoice, reason="Correction", kind="full")
+
+
+def new_credit_note(target: Target, obj) -> dict:
+    invoice = issued_invoice(target.clinic)
+    return {"invoice": str(invoice.pk), "kind": "amount", "amount": "10.00", "reason": "Goodwill"}
+
+
 PERSONAS = {
+    "credit-note-list": PersonaCase(make_object=a_credit_note, body=new_credit_note, body_clinic_field="invoice"),
+    "credit-note-detail": PersonaCase(make_object=a_credit_note),
+    "credit-note-pdf": PersonaCase(make_object=a_credit_note),
     "service-list": PersonaCase(make_object=lambda target: ServiceFactory(clinic=target.clinic), body=new_service),
     "service-detail": PersonaCase(
         make_object=lambda target: ServiceFactory(clinic=target.clinic), body=lambda target, obj: {"name": "Renamed"}
     ),
     "invoice-list": PersonaCase(make_object=a_draft, body=new_invoice),
-    "invoice-detail": PersonaCase(make_object=a_draft, body=lambda target, obj: {"notes": "Persona note"}),
+    # Receptionists write the drafts they created ("write_own_draft"); anyone's draft needs "write".
+    "invoice-detail": PersonaCase(
+        make_object=lambda target: draft_invoice(target.clinic, actor=target.owner),
+        body=lambda target, obj: {"notes": "Persona note"},
+        others="write",
+    ),
     "invoice-issue": PersonaCase(make_object=a_draft, body=lambda target, obj: {}),
     "invoice-payments": PersonaCase(
         make_object=an_issued_invoice,

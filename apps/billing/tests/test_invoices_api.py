@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus
-from apps.billing.services import LineInput, invoice_issue
+from apps.billing.services import LineInput, invoice_issue, invoice_update
 from apps.billing.tests.factories import ServiceFactory, draft_invoice, issued_invoice
 from apps.core.roles import Role
 from apps.core.tests.statements import counted
@@ -67,8 +67,9 @@ def test_a_created_draft_has_its_lines_priced_and_taxed(as_user, clinic):
     assert [item["description"] for item in data["lines"]] == ["ECG", "Item"]
     assert data["lines"][0]["unit_price"] == "45.00"
     assert data["lines"][0]["tax_rate"] == "19"
-    # 2 x 45.00 = 90.00, 19 % = 17.10; 4.99 untaxed
-    assert (data["subtotal"], data["tax_total"], data["total"], data["balance"]) == ("94.99", "17.10", "112.09", "0.00")
+    # 2 x 45.00 = 90.00, 19 % = 17.10; 4.99 untaxed; a draft's balance is its whole total (nothing paid)
+    assert (data["subtotal"], data["tax_total"], data["total"]) == ("94.99", "17.10", "112.09")
+    assert data["balance"] == "112.09"
     invoice = Invoice.objects.get()
     assert invoice.created_by == clinic.staff[role]
     assert AuditEvent.objects.filter(action="invoice.create", resource_id=str(invoice.pk)).exists()
@@ -235,7 +236,8 @@ def test_issue_assigns_the_next_number_and_dates(as_user, clinic):
 
 
 def test_an_empty_draft_cannot_be_issued(as_user, clinic):
-    invoice = draft_invoice(clinic, lines=[])
+    invoice = draft_invoice(clinic)
+    invoice_update(actor=clinic.staff[Role.BILLING], invoice=invoice, changes={"lines": []})
     response = as_user(clinic.staff[Role.BILLING]).post(act(invoice, "issue"), {})
     assert response.status_code == 409
     assert response.data["code"] == "invoice_empty"

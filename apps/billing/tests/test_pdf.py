@@ -106,3 +106,37 @@ def test_another_clinics_pdf_is_not_audited_as_a_disclosure(as_user, clinic, oth
     theirs = issued_invoice(other_clinic)
     assert as_user(clinic.staff[Role.OWNER]).get(reverse("invoice-pdf", args=[theirs.pk])).status_code == 404
     assert not AuditEvent.objects.filter(action="invoice.pdf").exists()
+
+
+def test_a_german_clinics_invoice_carries_its_legal_details_and_local_formats(as_user, clinic):
+    clinic.legal_name = "Riverside Family Clinic MVZ GmbH"
+    clinic.address = "Hauptstraße 5\n10827 Berlin"
+    clinic.tax_number = "DE 123456789"
+    clinic.locale = "de-DE"
+    clinic.save()
+    patient = PatientFactory(
+        clinic=clinic,
+        given_name="Anna",
+        family_name="Schmidt",
+        address_line="Lindenweg 3",
+        postal_code="10115",
+        city="Berlin",
+    )
+    line = LineInput(
+        description="Consultation", quantity=Decimal("1"), unit_price=Decimal("87.23"), tax_rate=Decimal("19")
+    )
+    invoice = issued_invoice(clinic, lines=[line], patient=patient)
+    text = pdf_text(as_user(clinic.staff[Role.BILLING]).get(reverse("invoice-pdf", args=[invoice.pk])))
+    for expected in ("Riverside Family Clinic MVZ GmbH", "Hauptstraße 5", "Tax number: DE 123456789", "Lindenweg 3"):
+        assert expected in text
+    assert "Total: 103,80 €" in text
+    assert invoice.issue_date.strftime("%d.%m.%Y") in text
+
+
+def test_a_us_clinic_formats_dollars_the_american_way(as_user, clinic):
+    clinic.currency, clinic.locale = "USD", "en-US"
+    clinic.save()
+    line = LineInput(description="Visit", quantity=Decimal("1"), unit_price=Decimal("103.80"))
+    invoice = issued_invoice(clinic, lines=[line])
+    text = pdf_text(as_user(clinic.staff[Role.BILLING]).get(reverse("invoice-pdf", args=[invoice.pk])))
+    assert "Total: $103.80" in text
