@@ -88,6 +88,16 @@ def computed(
     return OutputField(name=name, column=None, compute=compute, needs=tuple(needs), schema=schema)
 
 
+def _attribute(obj: Any, column: str) -> Any:
+    """``obj.column``, following a ``values()`` join such as ``clinic__time_zone`` (None stops the walk)."""
+    value = obj
+    for part in column.split("__"):
+        value = getattr(value, part)
+        if value is None:
+            return None
+    return value
+
+
 class OutputSpec:
     """The declared output of one resource (see the module docstring)."""
 
@@ -129,7 +139,7 @@ class OutputSpec:
 
     def render_instance(self, obj: Any) -> dict[str, Any]:
         """A model instance (or any object with the columns as attributes), same JSON as ``render``."""
-        return self.render({column: getattr(obj, column) for column in self.columns})
+        return self.render({column: _attribute(obj, column) for column in self.columns})
 
     def render_any(self, item: Any) -> dict[str, Any]:
         return self.render(item) if isinstance(item, Mapping) else self.render_instance(item)

@@ -40,6 +40,8 @@ class PagePagination(BasePagination):
 
     page_query_param = "page"
     page_size_query_param = "page_size"
+    # A view may allow larger pages than settings.MAX_PAGE_SIZE (e.g. a day's appointments).
+    max_page_size: int | None = None
 
     def paginate_queryset(
         self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: Any = None
@@ -51,7 +53,7 @@ class PagePagination(BasePagination):
             "page_size",
             settings.DEFAULT_PAGE_SIZE,
         )
-        self.page_size = min(requested, settings.MAX_PAGE_SIZE)
+        self.page_size = min(requested, self.max_page_size or settings.MAX_PAGE_SIZE)
         offset = (self.page - 1) * self.page_size
         rows = list(queryset[offset : offset + self.page_size + 1])
         self.has_next = len(rows) > self.page_size

@@ -79,6 +79,18 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "read_others": MANAGERS,
         WRITE: frozenset({Role.PRACTITIONER}),
     },
+    # The legacy appointment ``notes`` field (may hold clinical content): the roles that read
+    # clinical notes. Front-desk remarks live in ``front_desk_note`` (appointments).
+    "appointment_notes": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+    },
+    # Secret calendar subscription URLs: a practitioner manages their own, managers anyone's.
+    "calendar_feeds": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        "write_others": MANAGERS,
+    },
     "availability": {
         READ: ALL_ROLES,
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),

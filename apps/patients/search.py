@@ -3,13 +3,17 @@
 Names are folded (case, accents) the same way when stored and when searched,
 so "Jose" finds "José" without the unaccent extension. Input shaped like a
 date, an MRN or a phone number goes to exact btree lookups; anything else is
-a name, matched by trigram similarity on PostgreSQL.
+a name, matched by trigram similarity: in PostgreSQL (pg_trgm) there, and in
+Python over a bounded candidate set on other databases (``rank_names``).
 """
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
+from typing import Any
 
 import phonenumbers
 
@@ -71,7 +75,9 @@ def parse_search(text: str, regions: set[str]) -> SearchTerms:
     if MRN_PATTERN.match(upper):
         terms.mrn = upper
         return terms
-    if _PHONE_CHARS.match(text) and sum(ch.isdigit() for ch in text) >= 6:
+    if _PHONE_CHARS.match(text):
+        # Any length: whatever parses as a valid number in a clinic's country is tried as a
+        # phone first (the selector falls back to the MRN only when no phone matches).
         terms.phones = {e164 for region in regions | {""} if (e164 := phone_e164(text, region))}
         digits = re.sub(r"\D", "", text)
         if len(digits) <= 7:
@@ -99,3 +105,65 @@ def trigram_similarity(a: str, b: str) -> float:
     if not left or not right:
         return 0.0
     return len(left & right) / len(left | right)
+
+
+# Word-level matching in Python (the embedded default has no pg_trgm). Each
+# query word scores its best match among the name's words: 1.0 if equal, else
+# difflib's similarity ratio (a typo costs little: "beckr"/"becker" 0.91,
+# "jon"/"john" 0.86, "smyth"/"smith" 0.80), a prefix at least 0.6 plus its
+# share of the word (so "jo" finds "john"). The name scores the mean over the
+# query's words and matches at WORD_SIMILARITY_THRESHOLD ("jenifer beker"
+# against "anna meyer" is 0.55). Every typo pg_trgm's ``%`` finds in the
+# search tests is found here too (apps/patients/tests/test_search_everywhere.py).
+WORD_SIMILARITY_THRESHOLD = 0.65
+
+
+def _word_pair_score(word: str, candidate: str) -> float:
+    if candidate == word:
+        return 1.0
+    best = 0.6 + 0.4 * len(word) / len(candidate) if candidate.startswith(word) else 0.0
+    matcher = SequenceMatcher(None, word, candidate)
+    if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+        best = max(best, matcher.ratio())
+    return best
+
+
+def name_score(query: str, search_name: str, cache: dict[tuple[str, str], float] | None = None) -> float | None:
+    """How well a folded query matches a folded name, 0..1 (word order and typos forgiven); None: no match.
+
+    ``cache`` holds word-pair scores across the names of one search: names
+    share words, so a clinic's names cost about one comparison per distinct word.
+    """
+    words = query.split()
+    name_words = search_name.split()
+    if not words or not name_words:
+        return None
+    pairs = {} if cache is None else cache
+    total = 0.0
+    for word in words:
+        best = 0.0
+        for candidate in name_words:
+            key = (word, candidate)
+            score = pairs.get(key)
+            if score is None:
+                score = pairs[key] = _word_pair_score(word, candidate)
+            best = max(best, score)
+        total += best
+    by_words = total / len(words)
+    return by_words if by_words >= WORD_SIMILARITY_THRESHOLD else None
+
+
+def rank_names(query: str, candidates: Iterable[tuple[Any, str]], *, limit: int) -> list[tuple[Any, float]]:
+    """The ``limit`` best (id, score) of ``candidates`` (id, search_name) that match ``query`` at all."""
+    folded = fold(query)
+    cache: dict[tuple[str, str], float] = {}
+    by_name: dict[str, float | None] = {}
+    scored = []
+    for pk, name in candidates:
+        if name not in by_name:
+            by_name[name] = name_score(folded, name, cache)
+        score = by_name[name]
+        if score is not None:
+            scored.append((pk, score))
+    scored.sort(key=lambda item: -item[1])
+    return scored[:limit]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, FloatField, Q, QuerySet, Value, When
 
 from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
@@ -22,8 +22,14 @@ from apps.patients.search import (
     NAME_SIMILARITY_THRESHOLD,
     SearchTerms,
     parse_search,
+    rank_names,
     trigram_similarity,
 )
+
+# The name search outside PostgreSQL ranks in Python: it reads at most this many
+# names (the newest first: ids are UUIDv7) and keeps the best matches.
+PYTHON_SEARCH_CANDIDATES = 20_000
+PYTHON_SEARCH_MATCHES = 200
 
 
 class SearchTooShort(ValueError):
@@ -126,36 +132,52 @@ def clinic_regions(*, clinic_ids: list[Any]) -> set[str]:
     return set(Clinic.objects.filter(pk__in=clinic_ids).exclude(country="").values_list("country", flat=True))
 
 
-def patient_search(*, queryset: QuerySet[Patient], text: str, regions: set[str]) -> QuerySet[Patient]:
+def patient_search(
+    *, queryset: QuerySet[Patient], text: str, regions: set[str], engine: str | None = None
+) -> QuerySet[Patient]:
     """Patients matching a search box, best match first.
 
-    Dates, MRNs and phone numbers are exact lookups; names are typo-tolerant
-    (trigram similarity) on PostgreSQL and a folded substring match elsewhere.
+    Dates and MRNs are exact lookups; phone-shaped text that parses as a
+    number in a searched clinic's country is tried as a phone first, then as
+    an MRN. Names are typo-tolerant and ranked on every database: pg_trgm on
+    PostgreSQL (3+ characters), otherwise word-level trigram scoring in Python
+    over at most PYTHON_SEARCH_CANDIDATES names of the scoped clinics.
+    ``engine="python"`` forces the Python path (tests run it on PostgreSQL too).
     """
     terms: SearchTerms = parse_search(text, regions)
     queryset = queryset.filter(merged_into__isnull=True)
     if terms.date_of_birth is not None:
         return queryset.filter(date_of_birth=terms.date_of_birth).order_by(*NAME_ORDER)
-    if terms.mrn or terms.phones:
-        exact = Q(mrn=terms.mrn) if terms.mrn else Q()
-        if terms.phones:
-            exact |= Q(phone__in=terms.phones)
-        return queryset.filter(exact).order_by(*NAME_ORDER)
+    if terms.phones:
+        by_phone = queryset.filter(phone__in=terms.phones).order_by(*NAME_ORDER)
+        if not terms.mrn or by_phone.exists():
+            return by_phone
+    if terms.mrn:
+        return queryset.filter(mrn=terms.mrn).order_by(*NAME_ORDER)
+    if terms.phones or not terms.name:
+        return queryset.none()
     if len(terms.name) < MIN_NAME_LENGTH:
         raise SearchTooShort(f"Search for at least {MIN_NAME_LENGTH} characters.")
-    if connection.vendor == "postgresql" and len(terms.name) >= 3:
+    if engine is None and connection.vendor == "postgresql" and len(terms.name) >= 3:
         _use_trigram_threshold()
         return (
             queryset.filter(search_name__trigram_similar=terms.name)
             .annotate(rank=TrigramSimilarity("search_name", terms.name))
             .order_by("-rank", "family_name", "id")
         )
-    # Short terms (no trigram can help) and SQLite: every word must appear, prefixes rank first.
-    matches = queryset
-    for word in terms.name.split():
-        matches = matches.filter(search_name__contains=word)
-    starts = Case(When(search_name__startswith=terms.name, then=Value(1.0)), default=Value(0.5))
-    return matches.annotate(rank=starts).order_by(F("rank").desc(), "family_name", "id")
+    return _python_ranked(queryset, terms.name)
+
+
+def _python_ranked(queryset: QuerySet[Patient], name: str) -> QuerySet[Patient]:
+    """Rank a bounded candidate set in Python; the answer is still a queryset (paginated as usual)."""
+    candidates = queryset.order_by("-id").values_list("pk", "search_name")[:PYTHON_SEARCH_CANDIDATES]
+    ranked = rank_names(name, candidates, limit=PYTHON_SEARCH_MATCHES)
+    if not ranked:
+        return queryset.none()
+    rank = Case(
+        *(When(pk=pk, then=Value(score)) for pk, score in ranked), default=Value(0.0), output_field=FloatField()
+    )
+    return queryset.filter(pk__in=[pk for pk, _ in ranked]).annotate(rank=rank).order_by("-rank", "family_name", "id")
 
 
 @dataclass(frozen=True)

@@ -1,80 +1,60 @@
-"""A practitioner's appointments as an iCalendar (RFC 5545) feed, written by hand.
+"""Appointments as an iCalendar (RFC 5545) feed, built with the ``icalendar`` package.
 
-Times are UTC ("Z"), so the feed needs no VTIMEZONE; calendar apps show them
-in their user's zone. Events carry the MRN, never a patient's name or the
-visit reason: feeds end up in third-party calendars.
+Times are written in the clinic's zone with its VTIMEZONE, so a calendar app
+shows 09:00 as the clinic means it on both sides of a daylight-saving change.
+Events carry the MRN, never a patient's name or the visit reason: feeds end
+up in third-party calendars. An occurrence of a series names the series in
+RELATED-TO (and in its description), so calendar apps can group them.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.utils import timezone
 
 from apps.scheduling.models import Appointment, AppointmentStatus
 
 PRODID = "-//ClinicOps//Scheduling 1.0//EN"
-CRLF = "\r\n"
 
 
-def escape_text(value: str) -> str:
-    """TEXT escaping (RFC 5545 3.3.11): backslash, semicolon, comma, newline."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    out: list[str] = []
-    current, size, limit = "", 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            out.append(current)
-            current, size, limit = " ", 1, 75
-        current += char
-        size += width
-    out.append(current)
-    return CRLF.join(out)
-
-
-def utc_stamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _event(appointment: Appointment, clinic_name: str, mrn: str, host: str) -> list[str]:
-    status = "CANCELLED" if appointment.status == AppointmentStatus.CANCELLED else "CONFIRMED"
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{appointment.pk}@{host}",
-        f"DTSTAMP:{utc_stamp(appointment.updated_at)}",
-        f"LAST-MODIFIED:{utc_stamp(appointment.updated_at)}",
-        f"CREATED:{utc_stamp(appointment.created_at)}",
-        f"DTSTART:{utc_stamp(appointment.start)}",
-        f"DTEND:{utc_stamp(appointment.end)}",
-        f"SEQUENCE:{appointment.sequence}",
-        f"STATUS:{status}",
-        f"SUMMARY:{escape_text(f'Appointment {mrn} ({appointment.get_status_display()})')}",
-        f"LOCATION:{escape_text(clinic_name)}",
-        "TRANSP:OPAQUE",
-        "END:VEVENT",
-    ]
+def _event(appointment: Appointment, host: str) -> icalendar.Event:
+    zone = ZoneInfo(appointment.clinic.time_zone)
+    event = icalendar.Event()
+    event.add("uid", f"{appointment.pk}@{host}")
+    event.add("dtstamp", appointment.updated_at)
+    event.add("last-modified", appointment.updated_at)
+    event.add("created", appointment.created_at)
+    event.add("dtstart", appointment.start.astimezone(zone))
+    event.add("dtend", appointment.end.astimezone(zone))
+    event.add("sequence", appointment.sequence)
+    event.add("status", "CANCELLED" if appointment.status == AppointmentStatus.CANCELLED else "CONFIRMED")
+    event.add("summary", f"Appointment {appointment.patient.mrn} ({appointment.get_status_display()})")
+    event.add("location", appointment.clinic.name)
+    event.add("transp", "OPAQUE")
+    series_id = getattr(appointment, "series_id", None)
+    if series_id:
+        event.add("related-to", f"series-{series_id}@{host}")
+        event.add("description", "Part of a recurring series.")
+    return event
 
 
 def appointments_calendar(appointments: Iterable[Appointment], *, name: str, host: str = "clinicops") -> str:
     """The VCALENDAR text; ``appointments`` need ``clinic`` and ``patient`` loaded (select_related)."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    first: date | None = None
     for appointment in appointments:
-        lines.extend(_event(appointment, appointment.clinic.name, appointment.patient.mrn, host))
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines)
+        calendar.add_component(_event(appointment, host))
+        day = appointment.start.date()
+        first = day if first is None or day < first else first
+    # VTIMEZONE for every zone used, covering the feed's span (a few years, not 1970-2038).
+    start = (first or timezone.now().date()) - timedelta(days=366)
+    calendar.add_missing_timezones(first_date=start, last_date=start + timedelta(days=366 * 4))
+    text: str = calendar.to_ical().decode("utf-8")
+    return text

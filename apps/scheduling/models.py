@@ -117,6 +117,33 @@ PRACTITIONER_OVERLAP_CONSTRAINT = "sched_appt_practitioner_no_overlap"
 PATIENT_OVERLAP_CONSTRAINT = "sched_appt_patient_no_overlap"
 
 
+class AppointmentSeries(ClinicOwnedModel):
+    """A recurring booking (an RRULE subset, apps.scheduling.recurrence); each occurrence is a real Appointment.
+
+    The rule and the local wall-clock time are kept so the series can be read
+    back and shown in feeds; the occurrences themselves are the truth.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rrule = models.CharField(max_length=200, help_text="Normal form, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10")
+    first_start = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["first_start", "id"]
+        verbose_name_plural = "appointment series"
+        indexes = [models.Index(fields=["clinic", "first_start"], name="sched_series_clinic_start")]
+
+    def __str__(self) -> str:
+        return f"series {self.pk} ({self.rrule})"
+
+
 class Appointment(ClinicOwnedModel):
     """A patient's visit with a practitioner in a clinic, from ``start`` to ``end`` (UTC, end exclusive)."""
 
@@ -129,11 +156,26 @@ class Appointment(ClinicOwnedModel):
     end = models.DateTimeField()
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     reason = models.CharField(max_length=500, blank=True, help_text="Reason for the visit")
+    # Legacy: front-desk remarks and clinical content in one field. Readable for one release by
+    # the roles that read clinical notes only; new remarks go to front_desk_note, clinical
+    # content to the visit (apps.visits). Dropped in the release after (docs/decisions.md).
     notes = models.TextField(blank=True, max_length=2000)
+    # db_default: the previous release inserts rows without this column (zero-downtime deploys).
+    front_desk_note = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="A remark for the front desk (no clinical content)",
+    )
     cancellation_reason = models.CharField(max_length=500, blank=True)
     outside_availability = models.BooleanField(default=False, help_text="Booked with an availability override")
     # Bumped on every change a calendar must pick up (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    # Indexed by a concurrent partial index (migration 0007), not by the field: the table is large.
+    series = models.ForeignKey(
+        AppointmentSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="occurrences", db_index=False
+    )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -153,6 +195,7 @@ class Appointment(ClinicOwnedModel):
             models.Index(fields=["patient", "start"], name="sched_appt_patient_start"),
             # The reminder scan: booked appointments starting soon.
             models.Index(fields=["start"], condition=Q(status="booked"), name="sched_appt_booked_start"),
+            models.Index(fields=["series", "start"], condition=Q(series__isnull=False), name="sched_appt_series_start"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="sched_appt_start_before_end"),
@@ -169,13 +212,17 @@ class SchedulingSettings(ClinicOwnedModel):
     reminder_window_hours = models.PositiveSmallIntegerField(
         default=24, help_text="Remind patients of appointments starting within this many hours"
     )
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        default=120, db_default=120, help_text="Patients may check in from this many minutes before the start"
+    )
 
     class Meta:
         verbose_name_plural = "scheduling settings"
         constraints = [
             models.CheckConstraint(
                 condition=Q(reminder_window_hours__gte=1, reminder_window_hours__lte=168), name="sched_window_range"
-            )
+            ),
+            models.CheckConstraint(condition=Q(check_in_opens_minutes__lte=1440), name="sched_check_in_opens_range"),
         ]
 
     def __str__(self) -> str:
@@ -243,3 +290,33 @@ class Notification(ClinicOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.channel} for {self.appointment_id} ({self.status})"
+
+
+class CalendarFeed(ClinicOwnedModel):
+    """A secret, revocable subscription URL to one practitioner's appointments in one clinic.
+
+    Calendar apps send no headers, so the token is in the URL; only its
+    SHA-256 is stored (a database leak does not leak live URLs). At most one
+    live feed per practitioner and clinic: issuing again rotates it.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False)
+    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "practitioner"], name="sched_feed_clinic_pract")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "practitioner"], condition=Q(revoked_at__isnull=True), name="sched_feed_one_live"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.practitioner_id} ({'revoked' if self.revoked_at else 'live'})"

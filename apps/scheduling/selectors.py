@@ -16,6 +16,8 @@ from apps.scheduling.models import (
     Appointment,
     Availability,
     AvailabilityException,
+    CalendarFeed,
+    SchedulingSettings,
 )
 from apps.scheduling.slots import BusyTimes, DayPlan, Interval, day_plan, free_slots_between, local_day_bounds
 
@@ -131,3 +133,44 @@ def appointment_list(
     if start_before is not None:
         queryset = queryset.filter(start__lt=start_before)
     return queryset.order_by("start", "id")
+
+
+def practitioner_display_name(full_name: str, user_id: Any) -> str:
+    """What the front desk sees: the name, or a stable stand-in (never the email)."""
+    return full_name.strip() or f"Practitioner {str(user_id)[-6:]}"
+
+
+def practitioner_list(*, clinic_id: Any, search: str = "") -> Any:
+    """The clinic's practitioners by name: ``values()`` rows (user id, name, active), one query per page."""
+    rows = Membership.objects.filter(clinic_id=clinic_id, role=Role.PRACTITIONER)
+    if search:
+        rows = rows.filter(user__full_name__icontains=search)
+    return rows.order_by("user__full_name", "user_id").values("user_id", "user__full_name", "user__is_active")
+
+
+DEFAULT_CHECK_IN_OPENS_MINUTES = 120
+
+
+def check_in_opens_minutes(*, clinic_id: Any) -> int:
+    """How long before the start a clinic lets patients check in (its settings row, else 2 hours)."""
+    value = SchedulingSettings.objects.filter(clinic_id=clinic_id).values_list("check_in_opens_minutes", flat=True)
+    return next(iter(value), DEFAULT_CHECK_IN_OPENS_MINUTES)
+
+
+def live_feed_by_token(*, token_hash: str) -> CalendarFeed | None:
+    """The live calendar feed with this token hash, with its clinic; None if unknown or revoked."""
+    return CalendarFeed.objects.select_related("clinic").filter(token_hash=token_hash, revoked_at__isnull=True).first()
+
+
+def feed_appointments(*, feed: CalendarFeed, start_from: datetime, start_before: datetime) -> list[Appointment]:
+    """What a subscription URL shows: the practitioner's appointments in the feed's clinic, in a window."""
+    return list(
+        Appointment.objects.filter(
+            clinic_id=feed.clinic_id,
+            practitioner_id=feed.practitioner_id,
+            start__gte=start_from,
+            start__lt=start_before,
+        )
+        .select_related("clinic", "patient")
+        .order_by("start", "id")
+    )

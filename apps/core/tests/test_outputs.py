@@ -56,8 +56,9 @@ def an_invoice(clinic):
 
 
 # Every declared output, with a way to make a record of it: add yours here.
-SPECS = [(PATIENT_OUTPUT, a_patient), (APPOINTMENT_OUTPUT, an_appointment)]
-INSTANCE_SPECS = [*SPECS, (INVOICE_OUTPUT, an_invoice)]
+SPECS = [(PATIENT_OUTPUT, a_patient)]
+# Specs with computed fields (which DRF's per-field machinery cannot write alone): instance checks only.
+INSTANCE_SPECS = [*SPECS, (APPOINTMENT_OUTPUT, an_appointment), (INVOICE_OUTPUT, an_invoice)]
 
 
 @pytest.mark.django_db

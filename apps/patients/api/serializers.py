@@ -70,7 +70,10 @@ class PatientListFilter(ListFilter):
         required=False,
         allow_blank=True,
         max_length=200,
-        help_text="Name (typos allowed), phone, MRN or ISO date of birth",
+        help_text=(
+            "Name, typos allowed (PostgreSQL: trigram similarity; SQLite: word-level typo scoring over at most "
+            "20,000 names), a phone number (tried before the MRN), an MRN, or an ISO date of birth"
+        ),
     )
     include_archived = serializers.BooleanField(
         required=False, default=False, help_text="Archived patients too (roles that may read them)."

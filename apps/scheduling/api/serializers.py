@@ -16,7 +16,6 @@ from apps.scheduling.models import (
     ReminderPreference,
     Weekday,
 )
-from apps.scheduling.outputs import APPOINTMENT_OUTPUT
 from apps.scheduling.selectors import MAX_SLOT_RANGE_DAYS
 
 
@@ -132,9 +131,10 @@ class AppointmentCreateInput(StrictInputSerializer):
     patient = serializers.UUIDField()
     practitioner = serializers.UUIDField()
     start = AwareDateTimeField()
-    end = AwareDateTimeField()
+    end = AwareDateTimeField(required=False, help_text="Default: start plus the availability's slot length")
     reason = _text(500, required=False, allow_blank=True)
-    notes = _text(2000, required=False, allow_blank=True)
+    front_desk_note = _text(500, required=False, allow_blank=True)
+    notes = _text(2000, required=False, allow_blank=True, help_text="Deprecated: clinical roles only")
     override_availability_reason = _text(500, required=False, allow_blank=True)
 
 
@@ -143,17 +143,13 @@ class AppointmentUpdateInput(StrictInputSerializer):
     start = AwareDateTimeField(required=False)
     end = AwareDateTimeField(required=False)
     reason = _text(500, required=False, allow_blank=True)
-    notes = _text(2000, required=False, allow_blank=True)
+    front_desk_note = _text(500, required=False, allow_blank=True)
+    notes = _text(2000, required=False, allow_blank=True, help_text="Deprecated: clinical roles only")
     override_availability_reason = _text(500, required=False, allow_blank=True)
 
 
 class CancelInput(StrictInputSerializer):
     reason = _text(500)
-
-
-# The declared output (apps/scheduling/outputs.py): its columns for values(), its serializer for the schema.
-APPOINTMENT_COLUMNS = APPOINTMENT_OUTPUT.columns
-AppointmentOutput = APPOINTMENT_OUTPUT.serializer
 
 
 APPOINTMENT_STATUSES = [choice.value for choice in AppointmentStatus]

@@ -1,4 +1,4 @@
-"""The iCalendar feed (parsed by the icalendar package) and the reminder opt-out endpoint."""
+"""The iCalendar feed (written and parsed by the icalendar package) and the reminder opt-out endpoint."""
 
 from datetime import timedelta
 
@@ -12,7 +12,6 @@ from apps.audit.models import AuditEvent
 from apps.core.roles import Role
 from apps.core.tests.statements import counted
 from apps.patients.tests.factories import PatientFactory
-from apps.scheduling.ical import escape_text, fold
 from apps.scheduling.models import AppointmentStatus, ReminderPreference
 from apps.scheduling.tests.factories import AppointmentFactory, days_ahead, local_at
 
@@ -81,16 +80,6 @@ def test_a_client_that_accepts_only_calendars_gets_one(as_user, clinic):
     response = as_user(clinic.staff[Role.PRACTITIONER]).get(FEED, HTTP_ACCEPT="text/calendar")
     assert response.status_code == 200
     assert response.content.startswith(b"BEGIN:VCALENDAR\r\n")
-
-
-def test_text_escaping_and_folding():
-    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
-    line = "SUMMARY:" + "ü" * 80
-    folded = fold(line)
-    parts = folded.split("\r\n")
-    assert all(len(p.encode()) <= 75 for p in parts)
-    assert all(p.startswith(" ") for p in parts[1:])
-    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
 
 
 # --- reminder preferences ---------------------------------------------------------

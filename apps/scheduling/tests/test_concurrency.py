@@ -42,7 +42,7 @@ def service_check(request, monkeypatch):
     if request.param == "database alone":
         from apps.scheduling import services
 
-        monkeypatch.setattr(services, "_check_overlaps", lambda **kwargs: None)
+        monkeypatch.setattr(services.appointments, "_check_overlaps", lambda **kwargs: None)
     return request.param
 
 

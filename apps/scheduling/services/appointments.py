@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.record import audit_record
-from apps.clinics.models import Clinic, Membership
+from apps.clinics.models import Clinic
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.core.roles import Role, role_may
 from apps.patients.models import Patient
@@ -30,10 +30,6 @@ from apps.scheduling.models import (
     PRACTITIONER_OVERLAP_CONSTRAINT,
     Appointment,
     AppointmentStatus,
-    Availability,
-    AvailabilityException,
-    ExceptionKind,
-    ReminderPreference,
 )
 from apps.scheduling.slots import Interval
 
@@ -90,7 +86,7 @@ def require_own_or_others(*, actor: User, role: Role, resource: str, practitione
         )
 
 
-def _require_practitioner(clinic_id: Any, practitioner_id: Any) -> None:
+def require_practitioner(clinic_id: Any, practitioner_id: Any) -> None:
     if not selectors.is_practitioner(clinic_id=clinic_id, user_id=practitioner_id):
         raise ApplicationError(
             "Not a practitioner of this clinic.", fields={"practitioner": ["Not a practitioner of this clinic."]}
@@ -139,6 +135,26 @@ def _check_overlaps(*, practitioner_id: Any, patient_id: Any, interval: Interval
         raise patient_busy()
 
 
+def _require_clinical_notes(role: Role) -> None:
+    if not role_may(role, "appointment_notes", "write"):
+        raise ForbiddenError(
+            f"Your role ({role.value}) may not write appointment notes; use front_desk_note.", code="notes_not_allowed"
+        )
+
+
+def slot_length_at(*, clinic: Clinic, practitioner_id: Any, start: datetime) -> timedelta:
+    """The slot length of the practitioner's window holding ``start``; a 400 on ``end`` if none does."""
+    day = start.astimezone(ZoneInfo(clinic.time_zone)).date()
+    plan = selectors.day_plan_of(clinic=clinic, practitioner_id=practitioner_id, day=day)
+    for window in plan.windows:
+        if window.start <= start < window.end:
+            return window.slot
+    raise ApplicationError(
+        "Give an end: the start is outside the practitioner's availability.",
+        fields={"end": ["Required when the start is outside the practitioner's availability."]},
+    )
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -148,19 +164,29 @@ def appointment_book(
     patient_id: Any,
     practitioner_id: Any,
     start: datetime,
-    end: datetime,
+    end: datetime | None = None,
     reason: str = "",
+    front_desk_note: str = "",
     notes: str = "",
     override_availability_reason: str = "",
 ) -> Appointment:
-    """Book a patient with a practitioner: inside availability (or overridden), never overlapping."""
+    """Book a patient with a practitioner: inside availability (or overridden), never overlapping.
+
+    Without ``end`` the appointment lasts the slot length of the availability
+    window that holds ``start``. ``notes`` (legacy, may be clinical) only from
+    roles that read clinical notes.
+    """
     patient = Patient.objects.filter(pk=patient_id, clinic=clinic).first()
     if patient is None or not patient.active:
         raise ApplicationError(
             "No such patient in this clinic.", fields={"patient": ["No such patient in this clinic."]}
         )
-    _require_practitioner(clinic.pk, practitioner_id)
+    require_practitioner(clinic.pk, practitioner_id)
     require_own_or_others(actor=actor, role=role, resource="appointments", practitioner_id=practitioner_id)
+    if notes:
+        _require_clinical_notes(role)
+    if end is None:
+        end = start + slot_length_at(clinic=clinic, practitioner_id=practitioner_id, start=start)
     interval = _validate_times(start, end)
     outside = _check_availability(
         role=role,
@@ -177,6 +203,7 @@ def appointment_book(
         start=start,
         end=end,
         reason=reason,
+        front_desk_note=front_desk_note,
         notes=notes,
         outside_availability=outside,
         created_by=actor,
@@ -218,6 +245,8 @@ def appointment_update(
     changed = sorted(name for name, value in changes.items() if getattr(appointment, name) != value)
     if not changed:
         return appointment
+    if "notes" in changed:
+        _require_clinical_notes(role)
     moves = {"start", "end", "practitioner_id"} & set(changed)
     editable = (AppointmentStatus.BOOKED,) if moves else (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
     if appointment.status not in editable:
@@ -229,7 +258,7 @@ def appointment_update(
         setattr(appointment, name, changes[name])
     if moves:
         if "practitioner_id" in moves:
-            _require_practitioner(appointment.clinic_id, appointment.practitioner_id)
+            require_practitioner(appointment.clinic_id, appointment.practitioner_id)
             require_own_or_others(
                 actor=actor, role=role, resource="appointments", practitioner_id=appointment.practitioner_id
             )
@@ -266,6 +295,21 @@ def appointment_update(
     return appointment
 
 
+def _require_check_in_window(appointment: Appointment, now: datetime) -> None:
+    """From the clinic's lead time before the start until the end of the start's local day; else 409."""
+    zone = ZoneInfo(appointment.clinic.time_zone)
+    opens = appointment.start - timedelta(minutes=selectors.check_in_opens_minutes(clinic_id=appointment.clinic_id))
+    local_day = appointment.start.astimezone(zone).date()
+    closes = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=zone)
+    if not opens <= now < closes:
+        raise ConflictError(
+            "Check-in is open from "
+            f"{opens.astimezone(zone).isoformat()} until {closes.isoformat()} (the end of that day).",
+            code="check_in_window",
+            extra={"opens_at": opens.astimezone(zone).isoformat(), "closes_at": closes.isoformat()},
+        )
+
+
 # action -> (statuses it may leave, status it enters, timestamp field it sets)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "check_in": ((AppointmentStatus.BOOKED,), AppointmentStatus.CHECKED_IN, "checked_in_at"),
@@ -290,6 +334,8 @@ def appointment_transition(
             extra={"status": appointment.status},
         )
     now = timezone.now()
+    if action == "check_in":
+        _require_check_in_window(appointment, now)
     if action == "no_show" and appointment.start > now:
         raise ConflictError("An appointment that has not started cannot be a no-show.", code="not_started")
     if action == "cancel":
@@ -311,156 +357,3 @@ def appointment_transition(
         changes={"status": {"from": previous, "to": target}},
     )
     return appointment
-
-
-# --- availability --------------------------------------------------------
-
-
-def _lock_practitioner(clinic_id: Any, practitioner_id: Any) -> None:
-    # Serialise availability edits per practitioner and clinic, so the overlap check is race-free.
-    Membership.objects.select_for_update().filter(clinic_id=clinic_id, user_id=practitioner_id).first()
-
-
-def _validate_window(start_time: time, end_time: time, slot_minutes: int | None) -> None:
-    if end_time <= start_time:
-        raise ApplicationError("The end must be after the start.", fields={"end_time": ["Must be after start_time."]})
-    if slot_minutes is not None:
-        length = (end_time.hour * 60 + end_time.minute) - (start_time.hour * 60 + start_time.minute)
-        if slot_minutes > length:
-            raise ApplicationError(
-                "The slot is longer than the hours.", fields={"slot_minutes": ["Longer than the hours."]}
-            )
-
-
-def _refuse_overlapping_hours(availability: Availability) -> None:
-    others = Availability.objects.filter(
-        clinic_id=availability.clinic_id,
-        practitioner_id=availability.practitioner_id,
-        weekday=availability.weekday,
-        start_time__lt=availability.end_time,
-        end_time__gt=availability.start_time,
-    ).exclude(pk=availability.pk)
-    if others.exists():
-        raise ConflictError(
-            "These hours overlap hours the practitioner already has that day.", code="availability_overlap"
-        )
-
-
-@transaction.atomic
-def availability_create(
-    *, actor: User, role: Role, clinic: Clinic, practitioner_id: Any, data: dict[str, Any]
-) -> Availability:
-    """Add weekly hours for a practitioner in a clinic; hours on one weekday may not overlap."""
-    _require_practitioner(clinic.pk, practitioner_id)
-    require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=practitioner_id)
-    _validate_window(data["start_time"], data["end_time"], data["slot_minutes"])
-    _lock_practitioner(clinic.pk, practitioner_id)
-    availability = Availability(clinic=clinic, practitioner_id=practitioner_id, created_by=actor, **data)
-    _refuse_overlapping_hours(availability)
-    availability.full_clean()
-    availability.save()
-    audit_record(
-        actor=actor,
-        obj=availability,
-        event=SchedulingEvent.AVAILABILITY_CREATE,
-        changes={"practitioner": str(practitioner_id)},
-    )
-    return availability
-
-
-@transaction.atomic
-def availability_update(
-    *, actor: User, role: Role, availability: Availability, changes: dict[str, Any]
-) -> Availability:
-    """Change weekly hours; appointments already booked stay as they are."""
-    require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=availability.practitioner_id)
-    _lock_practitioner(availability.clinic_id, availability.practitioner_id)
-    changed = sorted(name for name, value in changes.items() if getattr(availability, name) != value)
-    for name in changed:
-        setattr(availability, name, changes[name])
-    if not changed:
-        return availability
-    _validate_window(availability.start_time, availability.end_time, availability.slot_minutes)
-    _refuse_overlapping_hours(availability)
-    availability.full_clean()
-    availability.save()
-    audit_record(actor=actor, obj=availability, event=SchedulingEvent.AVAILABILITY_UPDATE, changes={"fields": changed})
-    return availability
-
-
-@transaction.atomic
-def availability_delete(*, actor: User, role: Role, availability: Availability) -> None:
-    """Remove weekly hours; appointments already booked stay."""
-    require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=availability.practitioner_id)
-    audit_record(
-        actor=actor,
-        obj=availability,
-        event=SchedulingEvent.AVAILABILITY_DELETE,
-        changes={"practitioner": str(availability.practitioner_id)},
-    )
-    availability.delete()
-
-
-@transaction.atomic
-def availability_exception_create(
-    *, actor: User, role: Role, clinic: Clinic, practitioner_id: Any, data: dict[str, Any]
-) -> AvailabilityException:
-    """Time off (a whole day without times, or some hours) or extra hours on one local date."""
-    _require_practitioner(clinic.pk, practitioner_id)
-    require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=practitioner_id)
-    start_time, end_time = data.get("start_time"), data.get("end_time")
-    if (start_time is None) != (end_time is None):
-        raise ApplicationError("Give both times or neither.", fields={"end_time": ["Give both times or neither."]})
-    if data["kind"] == ExceptionKind.AVAILABLE:
-        if start_time is None or end_time is None:
-            raise ApplicationError("Extra hours need times.", fields={"start_time": ["Required for extra hours."]})
-        data = {"slot_minutes": 30, **data}
-    else:
-        data = {**data, "slot_minutes": None}
-    if start_time is not None and end_time is not None:
-        _validate_window(start_time, end_time, data.get("slot_minutes"))
-    exception = AvailabilityException(clinic=clinic, practitioner_id=practitioner_id, created_by=actor, **data)
-    exception.full_clean()
-    exception.save()
-    audit_record(
-        actor=actor,
-        obj=exception,
-        event=SchedulingEvent.AVAILABILITY_EXCEPTION_CREATE,
-        changes={"kind": exception.kind},
-    )
-    return exception
-
-
-@transaction.atomic
-def availability_exception_delete(*, actor: User, role: Role, exception: AvailabilityException) -> None:
-    require_own_or_others(actor=actor, role=role, resource="availability", practitioner_id=exception.practitioner_id)
-    audit_record(
-        actor=actor,
-        obj=exception,
-        event=SchedulingEvent.AVAILABILITY_EXCEPTION_DELETE,
-        changes={"kind": exception.kind},
-    )
-    exception.delete()
-
-
-# --- reminder preferences --------------------------------------------------
-
-
-@transaction.atomic
-def reminder_preference_set(*, actor: User, patient: Patient, opted_out: bool) -> ReminderPreference:
-    """Record whether a patient wants appointment reminders (the default is yes)."""
-    preference, created = ReminderPreference.objects.select_for_update().get_or_create(
-        patient=patient, defaults={"clinic_id": patient.clinic_id, "opted_out": opted_out, "updated_by": actor}
-    )
-    if not created and preference.opted_out == opted_out:
-        return preference
-    preference.opted_out = opted_out
-    preference.updated_by = actor
-    preference.save()
-    audit_record(
-        actor=actor,
-        obj=patient,
-        event=SchedulingEvent.REMINDER_PREFERENCE,
-        changes={"opted_out": opted_out},
-    )
-    return preference
