@@ -12,6 +12,6 @@ class BillingConfig(AppConfig):
 
         # Scheduling calls billing back on cancellation without importing it.
         from apps.billing.cancellation import void_draft_or_refuse
-        from apps.scheduling.hooks import register_cancel_hook
+        from apps.scheduling.hooks import register_hook
 
-        register_cancel_hook(void_draft_or_refuse)
+        register_hook("cancel", void_draft_or_refuse)

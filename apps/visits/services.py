@@ -78,6 +78,11 @@ def _replace_services(visit: Visit, built: list[VisitService]) -> None:
     VisitService.objects.bulk_create(built)
 
 
+def _is_empty(visit: Visit) -> bool:
+    """Opened (at check-in) and not written yet: no note, no codes, no services."""
+    return not visit.note and not visit.diagnosis_codes and not visit.services.exists()
+
+
 @transaction.atomic
 def visit_open(
     *,
@@ -90,29 +95,65 @@ def visit_open(
     """The appointment's visit record, opened now if it has none: ``(visit, created)``.
 
     Opening twice is not an error (check-in and the first write may race):
-    the second call gets the existing record, unchanged. Only the appointment's
-    practitioner opens it.
+    the second call gets the existing record. The practitioner's first write
+    fills a record still empty since check-in opened it; a record already
+    written is returned unchanged. Only the appointment's practitioner opens it.
     """
     if appointment.practitioner_id != actor.pk:
         raise ForbiddenError("Only the appointment's practitioner opens its visit record.", code="not_your_visit")
     existing = Visit.objects.filter(appointment_id=appointment.pk).first()
     if existing is not None:
+        if (note or services or diagnosis_codes) and existing.status == VisitStatus.OPEN:
+            existing = _lock(existing)
+            if _is_empty(existing):
+                changes = {"note": note, "services": list(services), "diagnosis_codes": list(diagnosis_codes)}
+                existing = visit_update(actor=actor, visit=existing, changes=changes)
         return existing, False
+    _require_openable(appointment)
+    codes = clean_diagnosis_codes(list(diagnosis_codes))
+    built = _build_services(appointment.clinic_id, services)
+    return _create(actor=actor, appointment=appointment, note=note, codes=codes, built=built)
+
+
+@transaction.atomic
+def visit_open_at_check_in(appointment: Appointment, actor: User) -> None:
+    """Check-in's hook (apps.scheduling.hooks): open the practitioner's empty record, unless one exists.
+
+    ``actor`` is whoever checks the patient in (usually the front desk); the
+    record still belongs to the appointment's practitioner, and the audit
+    event names the one who opened it.
+    """
+    if Visit.objects.filter(appointment_id=appointment.pk).exists():
+        return
+    _require_openable(appointment)
+    _create(actor=actor, appointment=appointment, opened_at="check_in")
+
+
+def _require_openable(appointment: Appointment) -> None:
     if appointment.status not in OPENABLE:
         raise ConflictError(
             f"A {appointment.status} appointment has no visit record.",
             code="appointment_not_visited",
             extra={"status": appointment.status},
         )
-    codes = clean_diagnosis_codes(list(diagnosis_codes))
-    built = _build_services(appointment.clinic_id, services)
+
+
+def _create(
+    *,
+    actor: User,
+    appointment: Appointment,
+    note: str = "",
+    codes: Sequence[str] = (),
+    built: Sequence[VisitService] = (),
+    opened_at: str = "first_write",
+) -> tuple[Visit, bool]:
     visit = Visit(
         clinic_id=appointment.clinic_id,
         appointment=appointment,
         patient_id=appointment.patient_id,
-        practitioner=actor,
+        practitioner_id=appointment.practitioner_id,
         note=note,
-        diagnosis_codes=codes,
+        diagnosis_codes=list(codes),
     )
     try:
         with transaction.atomic():
@@ -120,8 +161,13 @@ def visit_open(
     except IntegrityError:
         # A concurrent open won the one-per-appointment index: theirs is the record.
         return Visit.objects.get(appointment_id=appointment.pk), False
-    _replace_services(visit, built)
-    audit_record(actor=actor, obj=visit, event=VisitEvent.VISIT_OPEN, changes={"appointment": str(appointment.pk)})
+    _replace_services(visit, list(built))
+    audit_record(
+        actor=actor,
+        obj=visit,
+        event=VisitEvent.VISIT_OPEN,
+        changes={"appointment": str(appointment.pk), "opened_at": opened_at},
+    )
     return visit, True
 
 

@@ -49,7 +49,8 @@ class PersonaCase:
       another clinic's).
     - ``models``: clinic-owned models the route serves that ``make_object`` does not return.
     - ``unscoped``: why the route is outside tenancy (auth endpoints); only anonymous is checked.
-    - ``anonymous``: the status an anonymous caller gets (401, or e.g. 400 for a public login).
+    - ``anonymous``: the status an anonymous caller gets (401, or e.g. 400 for a public login; ``"2xx"``
+      where the URL itself is the credential).
     - ``no_other_clinic``: methods where the other-clinic case does not apply, with the reason.
     """
 
@@ -62,6 +63,6 @@ class PersonaCase:
     body_clinic_field: str = "clinic"
     models: tuple[type, ...] = ()
     unscoped: str = ""
-    anonymous: int = 401
+    anonymous: int | str = 401  # or expect.SUCCESS for a route whose URL is its credential
     no_other_clinic: dict[str, str] = field(default_factory=dict)
     public_id: Callable[[Any], str] = lambda obj: str(obj.pk)

@@ -50,9 +50,13 @@ class Case:
         return allowed_roles(self.resource, self.endpoint.matrix_action)
 
     def only_own(self, role: Role) -> bool:
-        """The role may do this to its own records only (the entry names the action for others')."""
+        """The role may do this to its own records only (the entry names the action for others').
+
+        A role that may not do it at all is not "own only": its refused case gets the
+        clinic practitioner's record (a booking's or a feed's owner must be a practitioner).
+        """
         others = self.entry.others
-        if others is None or self.endpoint.matrix_action == "read":
+        if others is None or self.endpoint.matrix_action == "read" or role not in self.allowed():
             return False
         return role not in allowed_roles(self.resource, others)
 

@@ -22,7 +22,7 @@ from apps.core.roles import Role, role_may
 from apps.patients.models import Patient
 from apps.scheduling import selectors
 from apps.scheduling.events import SchedulingEvent
-from apps.scheduling.hooks import run_cancel_hooks
+from apps.scheduling.hooks import run_hooks
 from apps.scheduling.models import (
     MAX_APPOINTMENT_DURATION,
     MIN_APPOINTMENT_DURATION,
@@ -343,7 +343,7 @@ def appointment_transition(
             raise ApplicationError("A cancellation needs a reason.", fields={"reason": ["Required."]})
         appointment.cancellation_reason = reason.strip()
         appointment.sequence += 1
-        run_cancel_hooks(appointment, actor)  # other apps' reactions, in this transaction (apps.scheduling.hooks)
+    run_hooks(action, appointment, actor)  # other apps' reactions, in this transaction (apps.scheduling.hooks)
     previous = appointment.status
     appointment.status = target
     if stamp:
