@@ -75,12 +75,14 @@ class DayOrInstantParam(serializers.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 64)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> date | datetime:  # type: ignore[override]
+        # Validators run on the parsed value, so the length is checked here, not by max_length.
         raw = super().to_internal_value(data).strip()
         value: date | datetime | None
+        if len(raw) > 64:
+            raise serializers.ValidationError(DATETIME_FORMAT)
         if len(raw) == 10:
             value = safe_parse_date(raw)
             if value is None:
