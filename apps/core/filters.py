@@ -5,11 +5,12 @@ parameters (``page``, ``page_size``) are the paginator's and are ignored here.
 DRF's CharField already refuses NUL characters, so they answer 400.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 from apps.core.dates import (
@@ -101,3 +102,11 @@ def day_bound(value: date | datetime | None, zone: ZoneInfo, *, end_of_day: bool
     if value is None or isinstance(value, datetime):
         return value
     return datetime.combine(value + timedelta(days=1) if end_of_day else value, time(0), tzinfo=zone)
+
+
+def narrowed(queryset: QuerySet[Any], filters: Mapping[str, Any], lookups: Mapping[str, str]) -> QuerySet[Any]:
+    """``queryset`` narrowed by each filter that was given: ``lookups`` maps its name to a field lookup."""
+    for name, lookup in lookups.items():
+        if filters.get(name) is not None:
+            queryset = queryset.filter(**{lookup: filters[name]})
+    return queryset

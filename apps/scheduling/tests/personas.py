@@ -91,7 +91,7 @@ def a_series(target: Target):
         actor=target.staff(Role.OWNER),
         role=Role.OWNER,
         clinic=target.clinic,
-        patient_id=PatientFactory(clinic=target.clinic).pk,
+        patient_id=new_patient_id(target.clinic),
         practitioner_id=target.owner.pk,
         start=local_at(target.clinic, days_ahead(14), "14:00"),
         rrule="FREQ=WEEKLY;COUNT=2",

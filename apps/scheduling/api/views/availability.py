@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
+from apps.core.filters import narrowed
 from apps.core.roles import READ
 from apps.core.tenancy import require_role
 from apps.core.viewsets import ClinicScopedViewSet
@@ -41,9 +42,7 @@ class AvailabilityViewSet(ClinicScopedViewSet):
     @extend_schema(parameters=[PractitionerFilter], responses=AvailabilityOutput(many=True))
     def list(self, request: Request) -> Response:
         filters = self.list_filters(PractitionerFilter)
-        queryset = self.get_queryset()
-        if filters.get("practitioner") is not None:
-            queryset = queryset.filter(practitioner_id=filters["practitioner"])
+        queryset = narrowed(self.get_queryset(), filters, {"practitioner": "practitioner_id"})
         page = self.paginate_queryset(queryset.order_by("practitioner_id", "weekday", "start_time", "id"))
         return self.get_paginated_response(AvailabilityOutput(page, many=True).data)
 
@@ -100,10 +99,8 @@ class AvailabilityExceptionViewSet(ClinicScopedViewSet):
     @extend_schema(parameters=[AvailabilityExceptionListFilter], responses=AvailabilityExceptionOutput(many=True))
     def list(self, request: Request) -> Response:
         filters = self.list_filters(AvailabilityExceptionListFilter)
-        queryset = self.get_queryset()
-        for name, lookup in (("practitioner", "practitioner_id"), ("date_from", "date__gte"), ("date_to", "date__lte")):
-            if filters.get(name) is not None:
-                queryset = queryset.filter(**{lookup: filters[name]})
+        lookups = {"practitioner": "practitioner_id", "date_from": "date__gte", "date_to": "date__lte"}
+        queryset = narrowed(self.get_queryset(), filters, lookups)
         page = self.paginate_queryset(queryset.order_by("date", "start_time", "id"))
         return self.get_paginated_response(AvailabilityExceptionOutput(page, many=True).data)
 

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.authentication import request_user
 from apps.core.errors import NotFoundError
+from apps.core.filters import narrowed
 from apps.core.roles import MANAGERS
 from apps.core.serializers import StrictInputSerializer
 from apps.core.tenancy import clinic_roles
@@ -94,9 +95,7 @@ class CalendarFeedViewSet(ClinicScopedViewSet):
     @extend_schema(parameters=[PractitionerFilter], responses=CalendarFeedOutput(many=True))
     def list(self, request: Request) -> Response:
         filters = self.list_filters(PractitionerFilter)
-        queryset = self.get_queryset()
-        if filters.get("practitioner") is not None:
-            queryset = queryset.filter(practitioner_id=filters["practitioner"])
+        queryset = narrowed(self.get_queryset(), filters, {"practitioner": "practitioner_id"})
         page = self.paginate_queryset(queryset.order_by("-created_at", "id"))
         return self.get_paginated_response([render_feed(feed) for feed in page or []])
 

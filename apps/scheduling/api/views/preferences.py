@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.core.filters import narrowed
 from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.models import Patient
 from apps.scheduling import services
@@ -31,10 +32,7 @@ class ReminderPreferenceViewSet(ClinicScopedViewSet):
 
     @extend_schema(parameters=[PatientFilter])
     def list(self, request: Request) -> Response:
-        filters = self.list_filters(PatientFilter)
-        queryset = self.get_queryset()
-        if filters.get("patient") is not None:
-            queryset = queryset.filter(patient_id=filters["patient"])
+        queryset = narrowed(self.get_queryset(), self.list_filters(PatientFilter), {"patient": "patient_id"})
         page = self.paginate_queryset(queryset.order_by("patient_id"))
         return self.get_paginated_response(ReminderPreferenceOutput(page, many=True).data)
 

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.core.filters import narrowed
 from apps.core.serializers import StrictInputSerializer
 from apps.core.tenancy import clinic_ids_with
 from apps.core.viewsets import ClinicScopedViewSet
@@ -144,10 +145,8 @@ class AppointmentSeriesViewSet(ClinicScopedViewSet):
     @extend_schema(parameters=[SeriesListFilter], responses=SeriesOutput(many=True))
     def list(self, request: Request) -> Response:
         filters = self.list_filters(SeriesListFilter)
-        queryset = self.get_queryset()
-        for name in ("practitioner", "patient"):
-            if filters.get(name) is not None:
-                queryset = queryset.filter(**{f"{name}_id": filters[name]})
+        lookups = {"practitioner": "practitioner_id", "patient": "patient_id"}
+        queryset = narrowed(self.get_queryset(), filters, lookups)
         page = self.paginate_queryset(queryset.order_by("-first_start", "id"))
         return self.get_paginated_response(self._render(list(page or [])))
 
