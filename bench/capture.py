@@ -100,7 +100,8 @@ def _with_markers(cursor: Any, sql: str, params: Any) -> str:
     values = list(params)
     for row in range(len(values) // len(columns)):
         for column, marker in fresh.items():
-            values[row * len(columns) + columns.index(column)] = marker
+            if column in columns:  # the audit append no longer writes "hash"
+                values[row * len(columns) + columns.index(column)] = marker
     raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
     return str(raw.mogrify(sql, values))
 

@@ -6,6 +6,7 @@ Dockerfile (``CMD``), i.e. Gunicorn with ``config/gunicorn.conf.py``, and
 127.0.0.1:<free port>`` instead of ``0.0.0.0:$PORT``.
 """
 
+import base64
 import json
 import os
 import re
@@ -44,6 +45,7 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
     env.update(
         ENV="production",
         SECRET_KEY=secrets.token_urlsafe(64),
+        AUDIT_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,

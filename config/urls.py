@@ -1,6 +1,7 @@
 """URL map: the API under /api/v1/, docs, admin. /health/ is served by
 apps.core.middleware.HealthCheckMiddleware (and routed here too for reverse())."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -14,6 +15,7 @@ api_v1 = [
     path("", include("apps.patients.api.urls")),
     path("", include("apps.billing.api.urls")),
     path("", include("apps.scheduling.api.urls")),
+    path("", include("apps.visits.api.urls")),
     path("", include("apps.waitlist.api.urls")),
 ]
 
@@ -24,7 +26,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("admin/", admin.site.urls),
+    path(settings.DJANGO_ADMIN_URL, admin.site.urls),
 ]
 
 handler400 = "apps.core.errors.handler400"

@@ -17,6 +17,7 @@ and exit 0 instead of a failure (the host rehearsal still covers the commands).
 """
 
 import argparse
+import base64
 import os
 import secrets
 import shlex
@@ -41,10 +42,12 @@ IMAGES = {
     "prod": ("docker/prod/Dockerfile", "clinicops:image-test"),
 }
 SIZE_GOAL_MB = 250  # the goal on the local stand-in base (166 MB; the official one is ~130 MB)
-# A regression guard, not the goal, set a little above the measured size (317 MB
-# with fpdf2's fontTools and Pillow): a toolchain or a wheel cache slipping into
-# the runtime stage adds 100 MB+. Every run prints how far the goal is.
-SIZE_LIMIT_MB = int(os.environ.get("IMAGE_SIZE_LIMIT_MB", "330"))
+# A regression guard, not the goal, set a little above the measured size: 344 MB
+# with fpdf2's fontTools and Pillow (~50 MB), and this round's OpenTelemetry
+# (~22 MB with protobuf), cryptography for the audit signatures and sentry-sdk.
+# A toolchain or a wheel cache slipping into the runtime stage adds 100 MB+.
+# Every run prints how far the goal is.
+SIZE_LIMIT_MB = int(os.environ.get("IMAGE_SIZE_LIMIT_MB", "355"))
 REDIS_URL = os.environ.get("DEPLOY_CHECK_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
@@ -284,6 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             base_env = {
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
+                "AUDIT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
                 "ALLOWED_HOSTS": "localhost,127.0.0.1",
                 "DATABASE_URL": database_url,
                 "REDIS_URL": REDIS_URL,

@@ -12,6 +12,7 @@ Prints one PASS/FAIL line per check; exits 1 if any failed; always stops what
 it started and drops its database. KEEP_REHEARSAL=1 keeps the directory.
 """
 
+import base64
 import json
 import os
 import re
@@ -204,6 +205,7 @@ def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
     env = layout.image_env() | {
         "SECRET_KEY": os.urandom(48).hex(),
         "JWT_SIGNING_KEY": os.urandom(48).hex(),
+        "AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

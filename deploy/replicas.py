@@ -19,6 +19,7 @@ when no request fails after detection and every export that was accepted
 (202) is finished by the worker: no task lost. Exits 1 otherwise.
 """
 
+import base64
 import csv
 import io
 import os
@@ -146,6 +147,8 @@ def rehearse(report: Report, work: Path, stack: ExitStack) -> None:
         **{k: v for k, v in dockerfile.env(REPO / "Dockerfile").items() if k not in {"PATH", "PORT"}},
         "SECRET_KEY": os.urandom(48).hex(),
         "JWT_SIGNING_KEY": os.urandom(48).hex(),
+        # Production refuses to start without the audit log's signing key (a throwaway one here).
+        "AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

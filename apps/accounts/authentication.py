@@ -15,11 +15,15 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
+from apps.accounts.tokens import ENROLL_ONLY_CLAIM
 from apps.core import context
 from apps.core.roles import Role
 
 _CLINIC = "_clinicops_membership_clinic_id"
 _ROLE = "_clinicops_membership_role"
+
+# What an enrol-only token (apps.accounts.services._issue) may still reach.
+ENROLMENT_PATHS = ("/api/v1/auth/mfa/", "/api/v1/auth/logout/", "/api/v1/auth/me/")
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
@@ -37,6 +41,10 @@ class JWTAuthentication(authentication.JWTAuthentication):
         result = super().authenticate(request)
         if result is not None:
             context.set_user(result[0].pk)
+            if result[1].get(ENROLL_ONLY_CLAIM) and not request.path.startswith(ENROLMENT_PATHS):
+                from apps.accounts.mfa import MfaEnrollmentRequired  # DRF imports this module while core.errors loads
+
+                raise MfaEnrollmentRequired("A clinic of yours requires a second factor: enrol one at auth/mfa/.")
         return result
 
     def get_user(self, validated_token: Token) -> Any:

@@ -2,6 +2,7 @@
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.auth.password_validation import validate_password
@@ -97,3 +98,29 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{'ok' if self.succeeded else 'failed'} login at {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginGuard(models.Model):
+    """One row per account name that was ever tried: the lock every password check of it takes.
+
+    Checks of one account's password run one at a time under this row's lock,
+    so parallel guesses cannot all pass the "fewer than N failures" test before
+    any of them is counted. Other accounts never wait on it.
+    """
+
+    email = models.CharField(max_length=254, primary_key=True)
+
+    def __str__(self) -> str:
+        return "login guard"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code of a user's second factor, stored as its SHA-256 digest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return "recovery code"

@@ -8,15 +8,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError
-from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from apps.accounts import lockout
+from apps.accounts import lockout, mfa
 from apps.accounts.events import AccountEvent
 from apps.accounts.models import User, normalize_email
-from apps.audit.record import AuditTarget, audit_record
+from apps.accounts.tokens import ENROLL_ONLY_CLAIM, RefreshToken, token_backend
+from apps.audit.record import audit_record
 from apps.core.errors import ApplicationError
 
 
@@ -39,7 +38,7 @@ class InvalidToken(ApplicationError):
 def _decode_refresh(raw: str) -> dict[str, Any]:
     """The claims of a refresh token whose signature, algorithm and expiry verify."""
     try:
-        payload = token_backend.decode(raw, verify=True)  # type: ignore[arg-type]
+        payload = token_backend.decode(raw, verify=True)
     except TokenBackendError:
         raise InvalidToken() from None
     if payload.get("token_type") != "refresh" or not payload.get("jti"):
@@ -49,23 +48,42 @@ def _decode_refresh(raw: str) -> dict[str, Any]:
 
 def _issue(user: User) -> TokenPair:
     refresh = RefreshToken.for_user(user)
+    if mfa.mfa_required_for(user) and mfa.confirmed_device(user) is None:
+        # Good for enrolling a second factor only (apps.accounts.authentication).
+        refresh[ENROLL_ONLY_CLAIM] = True
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
-def user_login(*, email: str, password: str, ip: str | None) -> TokenPair:
-    """Exchange credentials for tokens, unless the account or address is locked out."""
-    email = normalize_email(email)
-    lockout.lockout_check(email=email, ip=ip)
-    user = authenticate(email=email, password=password)
-    lockout.record_attempt(email=email, ip=ip, succeeded=user is not None)
+def token_pair_for(user: User) -> TokenPair:
+    """A fresh pair, e.g. after enrolment has lifted the enrol-only restriction."""
+    return _issue(user)
+
+
+def user_login(*, email: str, password: str, ip: str | None, otp: str = "") -> TokenPair:
+    """Exchange credentials (and the second factor, for users who have one) for tokens, under the lock-out.
+
+    A right password without a code answers 401 ``mfa_required`` and counts
+    as nothing; a wrong code counts as a failed login.
+    """
+    wrong = {"code": "invalid_credentials", "message": "No active account with these credentials."}
+
+    def check() -> User | None:
+        user = authenticate(email=normalize_email(email), password=password)
+        if not isinstance(user, User) or mfa.confirmed_device(user) is None:
+            return user if isinstance(user, User) else None
+        if not otp:
+            raise mfa.MfaRequired("This account needs a code of its second factor (otp).")
+        if mfa.code_verify(user=user, code=otp):
+            return user
+        wrong.update(code="mfa_invalid", message="The code is wrong or was used already.")
+        return None
+
+    user = lockout.password_check_guarded(email=email, ip=ip, path="api", check=check)
     if user is None:
-        known = User.objects.filter(email=email).values_list("pk", flat=True).first()
-        audit_record(actor=None, obj=AuditTarget("user", known or ""), event=AccountEvent.LOGIN_FAILED)
-        raise InvalidToken("No active account with these credentials.", code="invalid_credentials")
+        raise InvalidToken(wrong["message"], code=wrong["code"])
     assert isinstance(user, User)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
-    audit_record(actor=user, obj=user, event=AccountEvent.LOGIN)
     return _issue(user)
 
 
@@ -134,9 +152,12 @@ def user_set_password(*, user: User, new_password: str, actor: User | None = Non
     audit_record(actor=actor or user, obj=user, event=AccountEvent.PASSWORD_CHANGE)
 
 
-def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
-    """The caller changes their own password, proving the old one."""
-    if not user.check_password(old_password):
+def user_change_password(*, user: User, old_password: str, new_password: str, ip: str | None = None) -> None:
+    """The caller changes their own password, proving the old one (under the login lock-out)."""
+    proven = lockout.password_check_guarded(
+        email=user.email, ip=ip, path="password_change", check=lambda: user.check_password(old_password)
+    )
+    if not proven:
         raise ApplicationError(
             "The current password is wrong.", code="invalid", fields={"old_password": ["Wrong password."]}
         )

@@ -24,8 +24,30 @@ CATALOG = [
 ]
 
 
+# What each demo clinic's invoices carry as sender (fictitious registrations).
+LEGAL_DETAILS = {
+    "riverside": {
+        "legal_name": "Riverside Family Clinic MVZ GmbH",
+        "address": "Hauptstraße 5\n10827 Berlin\nGermany",
+        "tax_number": "DE 123456789",
+        "locale": "de-DE",
+    },
+    "harbor": {
+        "legal_name": "Harbor Street Medical PLLC",
+        "address": "120 Harbor Street\nNew York, NY 10004\nUSA",
+        "tax_number": "EIN 12-3456789",
+        "locale": "en-US",
+    },
+}
+
+
 def demo_billing(clinic: Clinic, *, actor: User) -> int:
     """Catalog and six invoices for a clinic that has no catalog yet; returns how many invoices were made."""
+    details = LEGAL_DETAILS.get(clinic.slug)
+    if details and not clinic.legal_name:
+        for name, value in details.items():
+            setattr(clinic, name, value)
+        clinic.save(update_fields=[*details, "updated_at"])
     if Service.objects.filter(clinic=clinic).exists():
         return 0
     vat = clinic.country == "DE"

@@ -21,3 +21,7 @@ class BillingEvent(models.TextChoices):
     INVOICE_PDF = "invoice.pdf", "Invoice PDF rendered"
     PAYMENT_CREATE = "payment.create", "Payment taken"
     REFUND_CREATE = "refund.create", "Refund made"
+    CREDIT_NOTE_ISSUE = "credit_note.issue", "Credit note issued"
+    CREDIT_NOTE_READ = "credit_note.read", "Credit note read"
+    CREDIT_NOTE_LIST = "credit_note.list", "Credit notes listed"
+    CREDIT_NOTE_PDF = "credit_note.pdf", "Credit note PDF rendered"

@@ -59,13 +59,27 @@ class Invoice(ClinicOwnedModel):
     a reason) and re-issuing a copy is the correction path. ``paid_amount`` is
     payments less refunds, kept under the invoice's row lock by the payment
     services, so balances and reports are plain SQL over this table.
-    ``appointment_id`` is a plain id (no foreign key) so billing does not depend
-    on scheduling.
+    ``appointment`` is the visit the invoice bills: at most one live (not void)
+    invoice per appointment, enforced by a partial unique index. Billing may
+    depend on scheduling, never the reverse (scheduling calls billing through
+    apps.scheduling.hooks). ``legacy_appointment_id`` is the old plain-UUID
+    column, still written for one release so a previous release running
+    during a deploy keeps reading it; it is dropped in the next release.
     """
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    appointment_id = models.UUIDField(null=True, blank=True)
+    # The pre-FK column, kept one release (written alongside ``appointment``), then dropped.
+    legacy_appointment_id = models.UUIDField(null=True, blank=True, db_column="appointment_id")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="appointment_fk_id",
+        db_index=False,  # the partial unique index below serves lookups by appointment
+    )
     number = models.CharField(max_length=20, blank=True, default="")
     status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
     currency = models.CharField(max_length=3)
@@ -76,6 +90,9 @@ class Invoice(ClinicOwnedModel):
     tax_total = _money()
     total = _money()
     paid_amount = _money()
+    # Sum of the issued credit notes against this invoice, kept under the invoice's row lock.
+    # db_default: a previous release's INSERTs (which do not name the column) still work during a deploy.
+    credited_amount = _money(db_default=Decimal("0"))
     # Set by the daily job (in the clinic's local date) once an issued invoice is past due.
     overdue_since = models.DateField(null=True, blank=True)
     issued_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +120,12 @@ class Invoice(ClinicOwnedModel):
             models.CheckConstraint(
                 condition=Q(paid_amount__lte=models.F("total")), name="billing_invoice_not_overpaid"
             ),
+            # One live invoice per appointment (void ones are history).
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(appointment__isnull=False) & ~Q(status="void"),
+                name="billing_invoice_one_live_per_appointment",
+            ),
         ]
         indexes = [
             models.Index(fields=["clinic", "status", "due_date"], name="billing_invoice_status_due"),
@@ -114,10 +137,13 @@ class Invoice(ClinicOwnedModel):
 
     @property
     def balance(self) -> Decimal:
-        """What is still owed (zero for drafts and void invoices)."""
-        if self.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+        """What is still owed: a draft's whole total (nothing is paid on a draft), zero once void.
+
+        Credit notes lower ``total``'s due part through ``credited_amount``.
+        """
+        if self.status == InvoiceStatus.VOID:
             return Decimal("0")
-        return self.total - self.paid_amount
+        return self.total - self.credited_amount - self.paid_amount
 
 
 class InvoiceLine(BaseModel):
@@ -232,3 +258,7 @@ class IdempotencyRecord(ClinicOwnedModel):
 
     def __str__(self) -> str:
         return f"idempotency key {self.key} ({self.response_status})"
+
+
+# Credit notes live in their own module (one job per module); imported here so Django registers them.
+from apps.billing.credit_models import CreditNote, CreditNoteKind, CreditNoteLine  # noqa: E402, F401

@@ -27,12 +27,16 @@ def _check_amount(amount: Decimal, currency: str) -> None:
 
 
 def _settle(invoice: Invoice) -> None:
-    """Keep status in step with the money: paid when covered, issued again when a refund reopens it."""
-    if invoice.status == InvoiceStatus.ISSUED and invoice.paid_amount >= invoice.total:
+    """Keep status in step with the money: paid when covered, issued again when a refund reopens it.
+
+    What is due is the total less credit notes; an invoice credited in full is settled ("paid").
+    """
+    due = invoice.total - invoice.credited_amount
+    if invoice.status == InvoiceStatus.ISSUED and invoice.paid_amount >= due:
         invoice.status = InvoiceStatus.PAID
         invoice.paid_at = timezone.now()
         invoice.overdue_since = None
-    elif invoice.status == InvoiceStatus.PAID and invoice.paid_amount < invoice.total:
+    elif invoice.status == InvoiceStatus.PAID and invoice.paid_amount < due:
         invoice.status = InvoiceStatus.ISSUED
         invoice.paid_at = None
     invoice.save(update_fields=["paid_amount", "status", "paid_at", "overdue_since", "updated_at"])
@@ -56,7 +60,7 @@ def payment_record(
         raise ConflictError("Issue the invoice before taking payments.", code="invoice_not_issued")
     if invoice.status == InvoiceStatus.VOID:
         raise ConflictError("The invoice is void.", code="invoice_void")
-    balance = invoice.total - invoice.paid_amount
+    balance = invoice.balance  # total less credit notes less payments
     if amount > balance:
         raise ConflictError(
             f"The payment exceeds the balance of {format_money(balance, currency)} {currency}.",

@@ -19,8 +19,10 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import CoreFont, TTFFont
 
+from apps.billing.locale_format import ClinicFormat
 from apps.billing.models import Invoice, InvoiceStatus
 from apps.billing.money import format_money, minor_units, plain_decimal
+from apps.clinics.models import Clinic
 
 logger = logging.getLogger("clinicops.billing")
 
@@ -67,6 +69,19 @@ class InvoicePdf(FPDF):
         self.cell(0, height, self.safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+def clinic_header(pdf: InvoicePdf, clinic: Clinic) -> None:
+    """The sender: legal name (the trading name under it if different), address, contact, tax number."""
+    pdf.write_line(clinic.legal_name or clinic.name, size=16, bold=True, height=8)
+    parts = [clinic.name] if clinic.legal_name and clinic.legal_name != clinic.name else []
+    parts += [*clinic.address.splitlines(), clinic.phone, clinic.email]
+    if clinic.tax_number:
+        parts.append(f"Tax number: {clinic.tax_number}")
+    for part in parts:
+        if part.strip():  # the clinic's own details, never a patient's
+            pdf.write_line(part.strip(), size=9, height=4.5)
+    pdf.ln(6)
+
+
 def _patient_lines(invoice: Invoice) -> list[str]:
     patient = invoice.patient
     place = " ".join(part for part in (patient.postal_code, patient.city) if part)
@@ -80,6 +95,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     zone = ZoneInfo(clinic.time_zone)
     currency = invoice.currency
 
+    fmt = ClinicFormat(clinic.locale)
+
     def money(value: Decimal) -> str:
         return format_money(value, currency)
 
@@ -88,16 +105,12 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.set_author(pdf.safe(clinic.name))
     pdf.add_page()
 
-    pdf.write_line(clinic.name, size=16, bold=True, height=8)
-    for part in [*clinic.address.splitlines(), clinic.phone, clinic.email]:
-        if part.strip():  # the clinic's own details, never a patient's
-            pdf.write_line(part.strip(), size=9, height=4.5)
-    pdf.ln(6)
+    clinic_header(pdf, clinic)
 
     pdf.write_line(f"{TITLES[InvoiceStatus(invoice.status)]} {invoice.number}".strip(), size=14, bold=True, height=8)
     facts = [
-        ("Issue date", invoice.issue_date.isoformat() if invoice.issue_date else "not issued"),
-        ("Due date", invoice.due_date.isoformat() if invoice.due_date else "-"),
+        ("Issue date", fmt.day(invoice.issue_date, "not issued")),
+        ("Due date", fmt.day(invoice.due_date)),
         ("Currency", currency),
     ]
     if invoice.replaces_id:
@@ -142,27 +155,29 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         by_rate[line.tax_rate][0] += line.net_amount
         by_rate[line.tax_rate][1] += line.tax_amount
     for rate, (net, tax) in sorted(by_rate.items()):
-        pdf.write_line(f"Tax {plain_decimal(rate)}% on {money(net)}: {money(tax)} {currency}", size=9, height=4.5)
+        pdf.write_line(f"Tax {plain_decimal(rate)}% on {money(net)}: {fmt.money(tax, currency)}", size=9, height=4.5)
     pdf.ln(2)
-    pdf.write_line(f"Subtotal: {money(invoice.subtotal)} {currency}", size=10)
-    pdf.write_line(f"Tax: {money(invoice.tax_total)} {currency}", size=10)
-    pdf.write_line(f"Total: {money(invoice.total)} {currency}", size=12, bold=True, height=7)
+    pdf.write_line(f"Subtotal: {fmt.money(invoice.subtotal, currency)}", size=10)
+    pdf.write_line(f"Tax: {fmt.money(invoice.tax_total, currency)}", size=10)
+    pdf.write_line(f"Total: {fmt.money(invoice.total, currency)}", size=12, bold=True, height=7)
 
     payments = list(invoice.payments.all())
     if payments:
         pdf.ln(3)
         pdf.write_line("Payments", size=10, bold=True)
         for payment in payments:
-            received = payment.received_at.astimezone(zone).date().isoformat()
+            received = fmt.day(payment.received_at.astimezone(zone).date())
             reference = f" ({payment.reference})" if payment.reference else ""
             pdf.write_line(
-                f"{received}  {payment.get_method_display()}{reference}: {money(payment.amount)} {currency}", size=9
+                f"{received}  {payment.get_method_display()}{reference}: {fmt.money(payment.amount, currency)}", size=9
             )
             for refund in payment.refunds.all():
-                refunded = refund.refunded_at.astimezone(zone).date().isoformat()
-                pdf.write_line(f"{refunded}  Refund: -{money(refund.amount)} {currency}", size=9)
-    pdf.write_line(f"Paid: {money(invoice.paid_amount)} {currency}", size=10)
-    pdf.write_line(f"Balance due: {money(invoice.balance)} {currency}", size=11, bold=True, height=6)
+                refunded = fmt.day(refund.refunded_at.astimezone(zone).date())
+                pdf.write_line(f"{refunded}  Refund: -{fmt.money(refund.amount, currency)}", size=9)
+    if invoice.credited_amount:
+        pdf.write_line(f"Credited (credit notes): -{fmt.money(invoice.credited_amount, currency)}", size=10)
+    pdf.write_line(f"Paid: {fmt.money(invoice.paid_amount, currency)}", size=10)
+    pdf.write_line(f"Balance due: {fmt.money(invoice.balance, currency)}", size=11, bold=True, height=6)
 
     if invoice.notes:
         pdf.ln(3)

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
-from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus, Payment, Refund
+from apps.billing.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus, Payment, Refund
 from apps.billing.money import format_money, plain_decimal
 from apps.clinics.models import Clinic
 
 MAX_REPORT_DAYS = 366
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")
-DAY_FIGURES = ("issued", "paid", "refunded", "outstanding")
+DAY_FIGURES = ("issued", "paid", "refunded", "credited", "outstanding")
 ISSUED_STATES = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 _MONEY = DecimalField(max_digits=20, decimal_places=4)
 _ZERO = Value(Decimal("0"), output_field=_MONEY)
@@ -30,7 +30,8 @@ def _sum(expression: Any, **kwargs: Any) -> Coalesce:
     return Coalesce(Sum(expression, output_field=_MONEY, **kwargs), _ZERO, output_field=_MONEY)
 
 
-_BALANCE = F("total") - F("paid_amount")
+# What is owed: the total less credit notes less payments (net of refunds).
+_BALANCE = F("total") - F("credited_amount") - F("paid_amount")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def revenue_report(*, clinic: Clinic, first: date, last: date) -> dict[str, Any]
 
     * issued: totals of the invoices issued in the period (void ones excluded);
     * paid / refunded: payments received and refunds made in the period;
-    * outstanding: what is still owed today on the invoices issued in the period;
+    * credited: credit notes issued in the period (by their own issue date);
+    * outstanding: what is still owed today on the invoices issued in the period
+      (total less credit notes less payments net of refunds);
     * by service: lines of those invoices per catalog service (free-text lines together).
     """
     period = Period.of(clinic, first, last)
@@ -88,6 +91,9 @@ def revenue_report(*, clinic: Clinic, first: date, last: date) -> dict[str, Any]
     )
     totals.update(payments.aggregate(paid=_sum("amount"), payments=Count("id")))
     totals.update(refunds.aggregate(refunded=_sum("amount"), refunds=Count("id")))
+    # Credit notes by their own (local) issue date: a correction counts when it is made.
+    credits = CreditNote.objects.filter(clinic_id=clinic.pk, issue_date__gte=period.first, issue_date__lte=period.last)
+    totals.update(credits.aggregate(credited=_sum("total"), credit_notes=Count("id")))
 
     days: dict[date, dict[str, Any]] = {}
 
@@ -103,6 +109,8 @@ def revenue_report(*, clinic: Clinic, first: date, last: date) -> dict[str, Any]
     refunded_by_day = refunds.annotate(on=TruncDate("refunded_at", tzinfo=zone)).values("on")
     for refunded in refunded_by_day.annotate(refunded=_sum("amount")):
         day(refunded["on"])["refunded"] = refunded["refunded"]
+    for credited in credits.values("issue_date").annotate(credited=_sum("total")):
+        day(credited["issue_date"])["credited"] = credited["credited"]
 
     # One join on the invoice's own filters (an ``invoice__in`` subquery made PostgreSQL scan every invoice).
     by_service = (
@@ -137,6 +145,8 @@ def revenue_report(*, clinic: Clinic, first: date, last: date) -> dict[str, Any]
             "paid": money(totals["paid"]),
             "refunded": money(totals["refunded"]),
             "net_received": money(totals["paid"] - totals["refunded"]),
+            "credited": money(totals["credited"]),
+            "credit_notes": totals["credit_notes"],
             "outstanding": money(totals["outstanding"]),
             "invoices": totals["invoices"],
             "payments": totals["payments"],

@@ -11,11 +11,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.record import audit_record
+from apps.billing.appointments import resolve_appointment, save_linked
+from apps.billing.drafts import require_draft_writer
 from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus, Service
 from apps.billing.money import decimal_places, line_amounts, minor_units
@@ -95,56 +97,6 @@ def _require_draft(invoice: Invoice) -> None:
             code="invoice_immutable",
             extra={"status": invoice.status},
         )
-
-
-# --- Catalog ---------------------------------------------------------------
-
-
-def _save_service(service: Service) -> None:
-    service.full_clean(validate_unique=False, validate_constraints=False)  # the unique index decides, race-free
-    try:
-        with transaction.atomic():
-            service.save()
-    except IntegrityError:
-        raise ConflictError(
-            "The clinic has a service with this code.", code="service_code_taken", fields={"code": ["Taken."]}
-        ) from None
-
-
-@transaction.atomic
-def service_create(*, actor: User, clinic: Clinic, data: dict[str, Any]) -> Service:
-    """Add a service to the clinic's catalog; codes are unique per clinic (409)."""
-    data = dict(data)
-    check_currency(clinic.currency, data.pop("currency", None))
-    service = Service(clinic=clinic, **data)
-    _save_service(service)
-    audit_record(
-        actor=actor,
-        obj=service,
-        event=BillingEvent.SERVICE_CREATE,
-        changes={"code": service.code, "price": str(service.price), "tax_rate": str(service.tax_rate)},
-    )
-    return service
-
-
-@transaction.atomic
-def service_update(*, actor: User, service: Service, changes: dict[str, Any]) -> Service:
-    """Change a catalog entry. Existing invoice lines keep the price they were written with."""
-    changes = dict(changes)
-    check_currency(service.clinic.currency, changes.pop("currency", None))
-    changed = {name: value for name, value in changes.items() if getattr(service, name) != value}
-    if not changed:
-        return service
-    for name, value in changed.items():
-        setattr(service, name, value)
-    _save_service(service)
-    audit_record(
-        actor=actor,
-        obj=service,
-        event=BillingEvent.SERVICE_UPDATE,
-        changes={name: str(value) for name, value in changed.items()},
-    )
-    return service
 
 
 # --- Drafts ----------------------------------------------------------------
@@ -227,20 +179,32 @@ def invoice_create(
     notes: str = "",
     appointment_id: Any = None,
 ) -> Invoice:
-    """A draft invoice in the clinic's currency; everything is checked before anything is written."""
+    """A draft invoice in the clinic's currency, with its lines; everything is checked before anything is written.
+
+    A draft without lines is refused (400): it could only be issued after an
+    edit, and is otherwise a stray row in every list.
+    """
     invoice_currency = check_currency(clinic.currency, currency)
     patient = _resolve_patient(clinic, patient_id)
+    if not lines:
+        raise ApplicationError(
+            "An invoice is created with its lines: add at least one.",
+            code="invoice_needs_lines",
+            fields={"lines": ["At least one line."]},
+        )
     built = _build_lines(clinic, invoice_currency, lines)
+    appointment = resolve_appointment(clinic_id=clinic.pk, patient_id=patient.pk, appointment_id=appointment_id)
     invoice = Invoice(
         clinic=clinic,
         patient=patient,
-        appointment_id=appointment_id,
+        appointment=appointment,
+        legacy_appointment_id=appointment_id,
         currency=invoice_currency,
         due_date=due_date,
         notes=notes,
         created_by=actor,
     )
-    invoice.save()
+    save_linked(invoice)
     _replace_lines(invoice, built)
     invoice.save(update_fields=["subtotal", "tax_total", "total", "updated_at"])
     audit_record(
@@ -256,17 +220,25 @@ def invoice_create(
 def invoice_update(*, actor: User, invoice: Invoice, changes: dict[str, Any]) -> Invoice:
     """Change a draft (lines are replaced as a whole); an issued invoice answers 409."""
     invoice = lock_invoice(invoice.pk)
+    require_draft_writer(actor=actor, invoice=invoice)
     _require_draft(invoice)
     changes = dict(changes)
     check_currency(invoice.currency, changes.pop("currency", None))
     fields = ["updated_at"]
+    if "appointment_id" in changes:
+        raw = changes.pop("appointment_id")
+        invoice.appointment = resolve_appointment(
+            clinic_id=invoice.clinic_id, patient_id=invoice.patient_id, appointment_id=raw
+        )
+        invoice.legacy_appointment_id = raw
+        fields += ["appointment", "legacy_appointment_id"]
     if "lines" in changes:
         _replace_lines(invoice, _build_lines(invoice.clinic, invoice.currency, changes.pop("lines")))
         fields += ["subtotal", "tax_total", "total"]
     for name, value in changes.items():
         setattr(invoice, name, value)
         fields.append(name)
-    invoice.save(update_fields=fields)
+    save_linked(invoice, update_fields=fields)
     audit_record(
         actor=actor,
         obj=invoice,
@@ -280,6 +252,7 @@ def invoice_update(*, actor: User, invoice: Invoice, changes: dict[str, Any]) ->
 def invoice_delete_draft(*, actor: User, invoice: Invoice) -> None:
     """Drafts have no number yet, so deleting one leaves no gap; issued invoices are voided instead."""
     invoice = lock_invoice(invoice.pk)
+    require_draft_writer(actor=actor, invoice=invoice)
     _require_draft(invoice)
     audit_record(actor=actor, obj=invoice, event=BillingEvent.INVOICE_DELETE)
     invoice.delete()
@@ -366,6 +339,7 @@ def invoice_reissue(*, actor: User, invoice: Invoice) -> Invoice:
         clinic=invoice.clinic,
         patient_id=invoice.patient_id,
         appointment_id=invoice.appointment_id,
+        legacy_appointment_id=invoice.legacy_appointment_id,
         currency=invoice.currency,
         notes=invoice.notes,
         subtotal=invoice.subtotal,

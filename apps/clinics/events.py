@@ -12,3 +12,6 @@ class ClinicEvent(models.TextChoices):
     MEMBERSHIP_CHANGE_ROLE = "membership.change_role", "Member's role changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
     MEMBERSHIP_LEAVE = "membership.leave", "Member left"
+    INVITATION_CREATE = "invitation.create", "Invitation sent"
+    INVITATION_REVOKE = "invitation.revoke", "Invitation revoked"
+    INVITATION_ACCEPT = "invitation.accept", "Invitation accepted"

@@ -6,6 +6,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from apps.core.currencies import is_currency
 from apps.core.models import BaseModel, ClinicOwned, ClinicOwnedModel
@@ -41,6 +42,13 @@ class Clinic(ClinicOwned, BaseModel):
     address = models.TextField(blank=True, max_length=1000)
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
+    # Owners and admins of this clinic must use a second factor (apps/accounts/mfa.py).
+    require_mfa_for_managers = models.BooleanField(default=False, db_default=False)
+    # What an invoice must carry (e.g. in Germany, UStG section 14): the legal name and the tax number.
+    legal_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    tax_number = models.CharField(max_length=40, blank=True, default="", db_default="")
+    # BCP 47 ("de-DE", "en-US"): how invoices format amounts and dates; blank keeps "103.80 EUR" and ISO dates.
+    locale = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["name"]
@@ -76,3 +84,39 @@ class ClinicCounter(ClinicOwned):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class Invitation(ClinicOwnedModel):
+    """An offer of a role in a clinic, sent by email; a membership exists only once it is accepted.
+
+    The token travels only in the email; the row keeps its SHA-256 digest.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "email"], name="clinics_invitation_email")]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

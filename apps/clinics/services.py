@@ -6,11 +6,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from apps.accounts.models import User, normalize_email
+from apps.accounts.models import User
 from apps.audit.record import audit_record
 from apps.clinics.events import ClinicEvent
 from apps.clinics.models import Clinic, ClinicCounter, Membership
-from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
+from apps.core.errors import ConflictError, ForbiddenError
 from apps.core.roles import Role
 from apps.core.services import model_update
 
@@ -83,34 +83,6 @@ def _other_owners(membership: Membership) -> int:
 def _require_may_manage(role: Role, *roles: str) -> None:
     if Role.OWNER in roles and role != Role.OWNER:
         raise ForbiddenError("Only an owner may grant, change or remove the owner role.")
-
-
-@transaction.atomic
-def membership_add(
-    *, actor: User, role: Role, clinic_id: uuid.UUID, member_role: Role, email: str = "", user_id: Any = None
-) -> Membership:
-    """Give an existing user a role (``member_role``) in a clinic; ``role`` is the actor's there."""
-    _require_may_manage(role, member_role)
-    _lock_clinic(clinic_id)
-    if user_id is not None:
-        user = User.objects.filter(pk=user_id, is_active=True).first()
-    else:
-        user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-    if user is None:
-        field = "user" if user_id is not None else "email"
-        raise ApplicationError(
-            "No active user with this identity.", code="user_not_found", fields={field: ["Not found."]}
-        )
-    if Membership.objects.filter(user=user, clinic_id=clinic_id).exists():
-        raise ConflictError("This user is already a member of the clinic.", code="already_member")
-    membership = Membership.objects.create(user=user, clinic_id=clinic_id, role=member_role)
-    audit_record(
-        actor=actor,
-        obj=membership,
-        event=ClinicEvent.MEMBERSHIP_ADD,
-        changes={"user": str(user.pk), "role": member_role},
-    )
-    return membership
 
 
 @transaction.atomic

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 
 # Wide enough for any real clinic's records and reports; far from the calendar's ends.
 MIN_DATE = date(1900, 1, 1)
@@ -43,26 +42,6 @@ def safe_parse_datetime(raw: str) -> datetime | None:
         return parse_datetime(raw)
     except (ValueError, OverflowError):
         return None
-
-
-def date_param(raw: str, name: str) -> date:
-    """A bounded date from a query parameter, or a 400 on ``name``."""
-    day = safe_parse_date(raw.strip())
-    if day is None:
-        raise ValidationError({name: [DATE_FORMAT]})
-    if not in_range(day):
-        raise ValidationError({name: [OUT_OF_RANGE]})
-    return day
-
-
-def aware_datetime_param(raw: str, name: str) -> datetime:
-    """A bounded date-time with an offset from a query parameter, or a 400 on ``name``."""
-    instant = safe_parse_datetime(raw.strip())
-    if instant is None or instant.tzinfo is None:
-        raise ValidationError({name: [DATETIME_FORMAT]})
-    if not in_range(instant.date()):
-        raise ValidationError({name: [OUT_OF_RANGE]})
-    return instant
 
 
 class BoundedDateField(serializers.DateField):

@@ -51,10 +51,14 @@ def field(
 
 
 def _sourced(schema: serializers.Field, column: str) -> serializers.Field:
-    """A fresh copy of ``schema`` reading ``column`` (DRF copies fields from their init arguments)."""
+    """A fresh copy of ``schema`` reading ``column`` (DRF copies fields from their init arguments).
+
+    A ``values()`` join such as ``clinic__time_zone`` becomes DRF's dotted source
+    ``clinic.time_zone``, so the field reads an instance as the row reads the join.
+    """
     kwargs = {**schema._kwargs}  # type: ignore[attr-defined]
     if kwargs.get("source") is None and not isinstance(schema, serializers.BaseSerializer):
-        kwargs["source"] = column
+        kwargs["source"] = column.replace("__", ".")
     return type(schema)(*schema._args, **kwargs)  # type: ignore[attr-defined]
 
 

@@ -11,7 +11,13 @@ def periodic_tasks_sync() -> list[str]:
     names = []
     for name, spec in settings.PERIODIC_TASKS.items():
         schedule: dict[str, object] = {"interval": None, "crontab": None}
-        if "every_minutes" in spec:
+        if "every_seconds" in spec:
+            interval, _ = IntervalSchedule.objects.get_or_create(
+                every=int(spec["every_seconds"]),  # type: ignore[call-overload]
+                period=IntervalSchedule.SECONDS,
+            )
+            schedule["interval"] = interval
+        elif "every_minutes" in spec:
             interval, _ = IntervalSchedule.objects.get_or_create(
                 every=int(spec["every_minutes"]),  # type: ignore[call-overload]
                 period=IntervalSchedule.MINUTES,

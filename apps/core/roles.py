@@ -40,22 +40,28 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         "read_archived": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "override_duplicate": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
         "export": MANAGERS,
+        # Merging two records of one person (and undoing it): the clinic's managers.
+        "merge": MANAGERS,
     },
     # Billing (DESIGN.md): owners, admins and billing read and write; receptionists
-    # create, issue and take payments (not edit drafts, void or refund);
-    # practitioners read. Actions are keyed by the URL's resource:
+    # create, issue and take payments, and edit or delete the drafts they created
+    # themselves ("write_own_draft"; apps.billing.drafts), not others' drafts,
+    # void or refund; practitioners read. Actions are keyed by the URL's resource:
     # invoices/{id}/payments/ is "take_payment" on invoices.
     "services": {READ: ALL_ROLES, WRITE: BILLERS},
     "invoices": {
         READ: ALL_ROLES,
         CREATE: BILLERS | {Role.RECEPTIONIST},
         WRITE: BILLERS,
+        "write_own_draft": BILLERS | {Role.RECEPTIONIST},
         "issue": BILLERS | {Role.RECEPTIONIST},
         "take_payment": BILLERS | {Role.RECEPTIONIST},
         "void": BILLERS,
         "reissue": BILLERS,
     },
     "payments": {READ: ALL_ROLES, WRITE: frozenset(), "refund": BILLERS},
+    # Credit notes correct issued invoices (and may refund): the roles that void and refund.
+    "credit_notes": {READ: ALL_ROLES, WRITE: BILLERS},
     # Revenue and aging: the roles that read invoices, less the front desk.
     "reports": {READ: BILLERS | {Role.PRACTITIONER}, WRITE: frozenset()},
     # Practitioners write only their own (the services check "write_others"); everyone reads the clinic's.
@@ -64,6 +70,14 @@ PERMISSIONS: dict[str, dict[str, frozenset[Role]]] = {
         WRITE: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER, Role.RECEPTIONIST}),
         "write_others": frozenset({Role.OWNER, Role.ADMIN, Role.RECEPTIONIST}),
         "override_availability": frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+    },
+    # DESIGN.md's clinical-notes column: practitioners read and write their own
+    # visit records (apps.visits.selectors narrows READ to own unless "read_others");
+    # owners and admins read all; receptionists and billing nothing.
+    "clinical_notes": {
+        READ: frozenset({Role.OWNER, Role.ADMIN, Role.PRACTITIONER}),
+        "read_others": MANAGERS,
+        WRITE: frozenset({Role.PRACTITIONER}),
     },
     # The legacy appointment ``notes`` field (may hold clinical content): the roles that read
     # clinical notes. Front-desk remarks live in ``front_desk_note`` (appointments).

@@ -20,3 +20,5 @@ class PatientEvent(models.TextChoices):
     EXPORT_REQUEST = "patient.export_request", "Export requested"
     EXPORT = "patient.export", "Export written"
     EXPORT_DOWNLOAD = "patient.export_download", "Export downloaded"
+    MERGE = "patient.merge", "Duplicate record merged into this one"
+    UNMERGE = "patient.unmerge", "Merge undone"

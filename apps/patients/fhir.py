@@ -13,8 +13,12 @@ def mrn_system(clinic_id: Any) -> str:
     return f"urn:clinicops:clinic:{clinic_id}:mrn"
 
 
-def patient_resource(patient: Patient) -> dict[str, Any]:
-    """A FHIR R4 ``Patient`` resource; empty elements are left out, as FHIR requires."""
+def patient_resource(patient: Patient, *, with_links: bool = False) -> dict[str, Any]:
+    """A FHIR R4 ``Patient`` resource; empty elements are left out, as FHIR requires.
+
+    ``with_links`` adds ``link`` for merges (replaced-by / replaces): one more
+    query, so single reads ask for it and exports do not.
+    """
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(patient.pk),
@@ -53,4 +57,17 @@ def patient_resource(patient: Patient) -> dict[str, Any]:
         if patient.emergency_contact_phone:
             contact["telecom"] = [{"system": "phone", "value": patient.emergency_contact_phone}]
         resource["contact"] = [contact]
+    links = (
+        [{"other": {"reference": f"Patient/{patient.merged_into_id}"}, "type": "replaced-by"}]
+        if (patient.merged_into_id)
+        else []
+    )
+    if with_links:
+        links += [
+            {"other": {"reference": f"Patient/{merged_id}"}, "type": "replaces"}
+            for merged_id in Patient.objects.filter(merged_into=patient).values_list("pk", flat=True)
+        ]
+    if links:
+        # Merges (apps/patients/merge.py), as FHIR says them: Patient.link.
+        resource["link"] = links
     return resource

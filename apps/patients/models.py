@@ -62,6 +62,10 @@ class Patient(ClinicOwnedModel):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when this record was merged into another (apps/patients/merge.py); it stays, inactive.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from", db_index=False
+    )
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
@@ -105,3 +109,32 @@ class PatientExport(ClinicOwnedModel):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.status})"
+
+
+class PatientMerge(ClinicOwnedModel):
+    """One merge of a duplicate record into the surviving one, with exactly what moved (for unmerge)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=1000)
+    # {"app_label.model.field": [ids moved]}; ids left behind because the survivor had its own are not listed.
+    moved = models.JSONField(default=dict)
+    # The merged record's own state before the merge ({"active", "archived_at"}), restored by unmerge.
+    previous_state = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # A record is merged away at most once at a time.
+            models.UniqueConstraint(
+                fields=["merged"], condition=models.Q(unmerged_at__isnull=True), name="patients_merge_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"merge {self.pk}"

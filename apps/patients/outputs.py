@@ -16,6 +16,8 @@ PATIENT_OUTPUT = OutputSpec(
         *(field(name, as_date if name == "date_of_birth" else None) for name in DEMOGRAPHIC_FIELDS),
         field("active"),
         field("archived_at", as_instant),
+        # Set on a record merged into another: read the survivor instead.
+        field("merged_into", as_id, column="merged_into_id", schema=serializers.UUIDField(allow_null=True)),
         field("created_at", as_instant),
         field("updated_at", as_instant),
     ],

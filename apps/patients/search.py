@@ -95,6 +95,10 @@ def _trigrams(text: str) -> set[str]:
     return grams
 
 
+# Names at least this alike (with the same birth date) are likely one person.
+DUPLICATE_NAME_SIMILARITY = 0.5
+
+
 def trigram_similarity(a: str, b: str) -> float:
     """pg_trgm's similarity(), in Python: shared trigrams over all trigrams of both words sets."""
     left, right = _trigrams(a), _trigrams(b)

@@ -1,11 +1,12 @@
 """Reading patients: scoped lists, ranked search, single records (every read audited here)."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, FloatField, Q, QuerySet, Value, When
 
 from apps.audit.record import audit_record, audit_record_reads
 from apps.clinics.models import Clinic
@@ -15,7 +16,15 @@ from apps.core.tenancy import Access, record_by_id
 from apps.patients.events import PatientEvent
 from apps.patients.models import Patient
 from apps.patients.outputs import PATIENT_OUTPUT
-from apps.patients.search import MIN_NAME_LENGTH, NAME_SIMILARITY_THRESHOLD, SearchTerms, parse_search, rank_names
+from apps.patients.search import (
+    DUPLICATE_NAME_SIMILARITY,
+    MIN_NAME_LENGTH,
+    NAME_SIMILARITY_THRESHOLD,
+    SearchTerms,
+    parse_search,
+    rank_names,
+    trigram_similarity,
+)
 
 # The name search outside PostgreSQL ranks in Python: it reads at most this many
 # names (the newest first: ids are UUIDv7) and keeps the best matches.
@@ -51,7 +60,8 @@ def patient_list(
     ``ordering`` is given. One audit event per clinic covered, with the ids
     the page disclosed.
     """
-    patients: QuerySet[Patient] = Patient.objects.visible_to(access, "patients", READ)
+    # A record merged into another is never listed: the survivor stands for it.
+    patients: QuerySet[Patient] = Patient.objects.visible_to(access, "patients", READ).filter(merged_into__isnull=True)
     if filters.get("include_archived"):
         allowed = access.clinic_ids("patients", "read_archived")
         if not allowed:
@@ -135,6 +145,7 @@ def patient_search(
     ``engine="python"`` forces the Python path (tests run it on PostgreSQL too).
     """
     terms: SearchTerms = parse_search(text, regions)
+    queryset = queryset.filter(merged_into__isnull=True)
     if terms.date_of_birth is not None:
         return queryset.filter(date_of_birth=terms.date_of_birth).order_by(*NAME_ORDER)
     if terms.phones:
@@ -167,3 +178,65 @@ def _python_ranked(queryset: QuerySet[Patient], name: str) -> QuerySet[Patient]:
         *(When(pk=pk, then=Value(score)) for pk, score in ranked), default=Value(0.0), output_field=FloatField()
     )
     return queryset.filter(pk__in=[pk for pk, _ in ranked]).annotate(rank=rank).order_by("-rank", "family_name", "id")
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two active records of one clinic that look like one person, for the merge review list."""
+
+    first_id: Any
+    second_id: Any
+    reason: str  # "similar_name" or "same_phone"
+    similarity: float
+
+
+def patient_duplicate_pairs(*, clinic_id: Any, limit: int = 100) -> list[DuplicatePair]:
+    """Pairs with the same birth date and similar names, or the same birth date and phone, most alike first.
+
+    Only birth dates held by more than one active record are read, so the
+    comparison runs on a handful of rows per date, identically on every database.
+    """
+    active = Patient.objects.filter(clinic_id=clinic_id, active=True, merged_into__isnull=True)
+    shared = active.values("date_of_birth").annotate(n=Count("id")).filter(n__gt=1).values("date_of_birth")
+    rows = active.filter(date_of_birth__in=shared).values("id", "date_of_birth", "search_name", "phone")
+    by_date: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows.order_by("date_of_birth", "id"):
+        by_date.setdefault(row["date_of_birth"], []).append(dict(row))
+    pairs = []
+    for group in by_date.values():
+        for index, first in enumerate(group):
+            for second in group[index + 1 :]:
+                similarity = trigram_similarity(first["search_name"], second["search_name"])
+                if similarity >= DUPLICATE_NAME_SIMILARITY:
+                    pairs.append(DuplicatePair(first["id"], second["id"], "similar_name", similarity))
+                elif first["phone"] and first["phone"] == second["phone"]:
+                    pairs.append(DuplicatePair(first["id"], second["id"], "same_phone", similarity))
+    pairs.sort(key=lambda pair: (-pair.similarity, str(pair.first_id)))
+    return pairs[:limit]
+
+
+def patient_duplicate_pair_records(*, access: Access, limit: int = 100) -> list[dict[str, Any]]:
+    """The review list (of ``access.clinic_id``, or of every clinic where the caller may merge) with both
+    records of each pair, audited as a disclosure."""
+    clinic_ids = [access.clinic_id] if access.clinic_id else access.clinic_ids("patients", "merge")
+    pairs = [pair for clinic_id in clinic_ids for pair in patient_duplicate_pairs(clinic_id=clinic_id, limit=limit)]
+    pairs = sorted(pairs, key=lambda pair: -pair.similarity)[:limit]
+    ids = {pair.first_id for pair in pairs} | {pair.second_id for pair in pairs}
+    records = Patient.objects.in_bulk(list(ids))
+    audit_record_reads(
+        actor=access.user,
+        event=PatientEvent.LIST,
+        model=Patient,
+        rows=list(records.values()),
+        clinic_ids=clinic_ids,
+        query={"duplicates": "review"},
+    )
+    return [
+        {
+            "first": records[pair.first_id],
+            "second": records[pair.second_id],
+            "reason": pair.reason,
+            "similarity": pair.similarity,
+        }
+        for pair in pairs
+    ]

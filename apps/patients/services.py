@@ -19,10 +19,13 @@ from apps.core.services import model_update
 from apps.jobs.services import job_enqueue
 from apps.patients.events import PatientEvent
 from apps.patients.models import Patient, PatientExport
-from apps.patients.search import format_mrn, phone_e164, search_name_of, trigram_similarity
-
-# Names at least this similar (pg_trgm's measure), with the same birth date, are one person.
-DUPLICATE_NAME_SIMILARITY = 0.5
+from apps.patients.search import (
+    DUPLICATE_NAME_SIMILARITY,
+    format_mrn,
+    phone_e164,
+    search_name_of,
+    trigram_similarity,
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,9 @@ def patient_update(
 ) -> Patient:
     """Change demographics; a change of name, birth date or phone is checked for duplicates again.
 
-    A refusal is audited after its rollback, as for a create.
+    A refusal is audited after its rollback, as for a create. The row is
+    locked and read afresh, and only the changed columns are written, so a
+    concurrent merge or edit is neither lost nor undone.
     """
     try:
         return _patient_update(
@@ -188,6 +193,7 @@ def patient_update(
 def _patient_update(
     *, actor: User, role: Role, patient: Patient, changes: dict[str, Any], override_duplicate_reason: str
 ) -> Patient:
+    patient = Patient.objects.select_for_update().select_related("clinic").get(pk=patient.pk)
     changes = dict(changes)
     _normalise_phones(changes, patient.clinic)
     # Saved below, after the duplicate check: a refused change must not touch the row.
@@ -202,7 +208,7 @@ def _patient_update(
             actor=actor, role=role, patient=patient, override_reason=override_duplicate_reason, exclude_id=patient.pk
         )
     patient.full_clean()
-    patient.save()
+    patient.save(update_fields=[*changed, "search_name", "updated_by", "updated_at"])
     # Field names only: the values are personal data.
     audit_record(actor=actor, obj=patient, event=PatientEvent.UPDATE, changes={"fields": changed})
     if candidates:

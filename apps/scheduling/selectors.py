@@ -120,8 +120,9 @@ def appointment_list(
     statuses: list[str] | None = None,
     start_from: datetime | None = None,
     start_before: datetime | None = None,
+    latest_first: bool = False,
 ) -> QuerySet[Appointment]:
-    """A tenancy-scoped list of appointments, earliest first, narrowed by the given filters."""
+    """A tenancy-scoped list of appointments, earliest first (or latest), narrowed by the given filters."""
     if practitioner_id is not None:
         queryset = queryset.filter(practitioner_id=practitioner_id)
     if patient_id is not None:
@@ -132,7 +133,7 @@ def appointment_list(
         queryset = queryset.filter(start__gte=start_from)
     if start_before is not None:
         queryset = queryset.filter(start__lt=start_before)
-    return queryset.order_by("start", "id")
+    return queryset.order_by("-start", "-id") if latest_first else queryset.order_by("start", "id")
 
 
 def practitioner_display_name(full_name: str, user_id: Any) -> str:

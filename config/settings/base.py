@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.core",
     "apps.accounts",
     "apps.clinics",
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.scheduling",
     "apps.jobs",
+    "apps.visits",
     "apps.waitlist",
 ]
 
@@ -144,6 +147,10 @@ LOGIN_COOL_OFF = timedelta(minutes=config("LOGIN_COOL_OFF_MINUTES", default=15, 
 # 0 means the header is ignored: it is trivially spoofed.
 TRUSTED_PROXY_COUNT = config("TRUSTED_PROXY_COUNT", default=0, cast=int)
 
+# Previous JWT signing keys, comma-separated: tokens they signed still verify (see docs/deploy.md).
+JWT_SIGNING_KEY_FALLBACKS = config("JWT_SIGNING_KEY_FALLBACKS", default="", cast=Csv())
+# Second factor (apps/accounts/mfa.py): the name phone apps show beside the account.
+OTP_TOTP_ISSUER = "ClinicOps"
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=min(config("JWT_ACCESS_MINUTES", default=15, cast=int), 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),
@@ -152,6 +159,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": config("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    # Verified after a rotation, until their tokens expire (apps/accounts/tokens.py).
+    "AUTH_TOKEN_CLASSES": ("apps.accounts.tokens.AccessToken",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     # Tokens carry a digest of the password hash: a password change kills them.
@@ -198,6 +207,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # apps.core.schema: public tag descriptions and the API-wide notes.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.core.schema.postprocess_schema"],
+    # Two choice sets are called "kind" (availability exceptions, credit notes): each named explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "CreditNoteKindEnum": "apps.billing.credit_models.CreditNoteKind",
+        "KindEnum": "apps.scheduling.models.ExceptionKind",  # the name it had alone
+    },
 }
 
 # --- Security headers (tightened further in production) --------------------
@@ -334,6 +348,14 @@ LOGGING = {
     },
 }
 
+# The admin's path, e.g. "staff-7f3a/" (config/urls.py): not guessable at /admin/.
+DJANGO_ADMIN_URL: str = config("DJANGO_ADMIN_URL", default="admin/").strip("/") + "/"
+
+# Clinic invitations (apps/clinics/invitations.py): how long a link works, and the link the email carries.
+INVITATION_DAYS: int = config("INVITATION_DAYS", default=7, cast=int)
+INVITATION_ACCEPT_URL: str = config(
+    "INVITATION_ACCEPT_URL", default="https://app.clinicops.example/invitations/{token}"
+)
 # --- Observability (apps/observability, docs/deploy.md "Metrics" onwards) ----
 # Each part is off until the environment switches it on.
 INSTALLED_APPS += ["corsheaders", "apps.observability"]
@@ -387,3 +409,23 @@ CORS_ALLOW_HEADERS = (
     "x-request-id",
 )
 CORS_PREFLIGHT_MAX_AGE = 3600
+# --- Audit log (apps.audit) -------------------------------------------------
+# AUDIT_SIGNING_KEY: base64 of a 32-byte Ed25519 seed (`manage.py audit_public_key
+# --generate` prints a new one). Empty means a public throwaway key: fine for a
+# laptop and tests, refused by production.py.
+AUDIT_SIGNING_KEY = config("AUDIT_SIGNING_KEY", default="")
+# Public keys (base64) of retired signing keys whose checkpoints must still verify.
+AUDIT_TRUSTED_PUBLIC_KEYS: list[str] = config("AUDIT_TRUSTED_PUBLIC_KEYS", default="", cast=Csv())
+# Copies of each checkpoint outside the database (besides the JSON log line):
+# a JSON-lines file and/or a URL that receives a POST of the checkpoint JSON.
+AUDIT_CHECKPOINT_FILE = config("AUDIT_CHECKPOINT_FILE", default="")
+AUDIT_CHECKPOINT_URL = config("AUDIT_CHECKPOINT_URL", default="")
+AUDIT_CHECKPOINT_URL_TIMEOUT = config("AUDIT_CHECKPOINT_URL_TIMEOUT", default=2.0, cast=float)
+# Events per checkpoint at most; a backlog is sealed in several checkpoints.
+AUDIT_SEAL_BATCH = config("AUDIT_SEAL_BATCH", default=50_000, cast=int)
+PERIODIC_TASKS["seal-audit-log"] = {"task": "apps.audit.tasks.seal_audit_log", "every_seconds": 5}
+# The nightly check keeps its old schedule name, so existing Beat rows are updated in place.
+PERIODIC_TASKS["verify-audit-chain"] = {
+    "task": "apps.audit.tasks.verify_audit_log",
+    "crontab": {"minute": "41", "hour": "2"},
+}

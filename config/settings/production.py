@@ -63,3 +63,14 @@ EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=True, cast=bool)
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="ClinicOps <no-reply@localhost>")
+
+# The audit log's checkpoints must be signed with a real key (apps.audit.signing).
+_require("AUDIT_SIGNING_KEY", config("AUDIT_SIGNING_KEY", default=""))
+import base64  # noqa: E402
+
+try:
+    _audit_seed = base64.b64decode(config("AUDIT_SIGNING_KEY").strip(), validate=True)
+except ValueError:
+    _audit_seed = b""
+if len(_audit_seed) != 32:
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be the base64 of a 32-byte Ed25519 seed")

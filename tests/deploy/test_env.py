@@ -2,6 +2,7 @@
 secrets, work as production input, and stay tracked while real .env files
 stay out of git and out of images."""
 
+import base64
 import re
 import secrets
 import subprocess
@@ -71,7 +72,7 @@ def test_templates_name_nothing_the_code_does_not_read(name: str) -> None:
 
 def test_prod_template_has_no_real_secrets() -> None:
     entries = template("prod")
-    for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "POSTGRES_PASSWORD", "EMAIL_HOST_PASSWORD"):
+    for name in ("SECRET_KEY", "JWT_SIGNING_KEY", "AUDIT_SIGNING_KEY", "POSTGRES_PASSWORD", "EMAIL_HOST_PASSWORD"):
         value, is_set = entries[name]
         assert is_set, name
         assert value.startswith("change-me"), f"{name} must be an obvious placeholder"
@@ -92,6 +93,7 @@ def test_prod_template_values_load_production_settings() -> None:
         env[name] = re.split(r"\s{2,}\(", value)[0].strip()  # drop "(default: ...)" notes
     env["SECRET_KEY"] = secrets.token_urlsafe(50)
     env["JWT_SIGNING_KEY"] = secrets.token_urlsafe(50)
+    env["AUDIT_SIGNING_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
     code = (
         "import django; from django.conf import settings; django.setup(); "
         "print(settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.ALLOWED_HOSTS)"

@@ -134,7 +134,7 @@ def test_migrate_job_runs_the_release_role_once_and_stops_the_release_on_failure
     assert Path(command[0]).name == "entrypoint.sh"
     assert command[1:] == ["release"]
     steps = [" ".join(c) for c in role_commands("release")]
-    assert "python manage.py migrate --noinput" in steps
+    assert "python manage.py migrate_safely --noinput" in steps
     app = rendered(overlay)
     assert job["metadata"]["namespace"] == app[("Deployment", "clinicops-web")]["metadata"]["namespace"]
     web_image = pod_spec(app[("Deployment", "clinicops-web")])["containers"][0]["image"]

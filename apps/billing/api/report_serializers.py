@@ -18,6 +18,8 @@ class RevenueTotalsOutput(serializers.Serializer):
     paid = _money("Payments received in the period")
     refunded = _money("Refunds made in the period")
     net_received = _money("Paid less refunded")
+    credited = _money("Credit notes issued in the period (they lower what is owed)")
+    credit_notes = serializers.IntegerField()
     outstanding = _money("Still owed today on the invoices issued in the period")
     invoices = serializers.IntegerField()
     payments = serializers.IntegerField()
@@ -29,6 +31,7 @@ class RevenueDayOutput(serializers.Serializer):
     issued = _money("Issued that day")
     paid = _money("Received that day")
     refunded = _money("Refunded that day")
+    credited = _money("Credited that day (credit notes)")
     outstanding = _money("Still owed on the invoices issued that day")
 
 

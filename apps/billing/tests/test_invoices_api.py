@@ -1,4 +1,7 @@
-"""Invoices API: role matrix, other clinics, bad input writes nothing, issue numbering, immutability, void, re-issue."""
+"""Invoices API: bad input writes nothing, issue numbering, immutability, void, re-issue.
+
+Roles, anonymous callers and other clinics: tests/test_personas.py.
+"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +13,7 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus
-from apps.billing.services import LineInput, invoice_issue
+from apps.billing.services import LineInput, invoice_issue, invoice_update
 from apps.billing.tests.factories import ServiceFactory, draft_invoice, issued_invoice
 from apps.core.roles import Role
 from apps.core.tests.statements import counted
@@ -18,8 +21,6 @@ from apps.patients.tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("invoice-list")
-BILLERS = [Role.OWNER, Role.ADMIN, Role.BILLING]
-NOT_BILLERS = [Role.PRACTITIONER, Role.RECEPTIONIST]
 
 
 def detail(invoice):
@@ -52,54 +53,11 @@ def snapshot(invoice):
     return (invoice.status, invoice.number, invoice.total, invoice.notes, invoice.void_reason, lines)
 
 
-# --- anonymous, other clinics ------------------------------------------------
-
-
-def test_anonymous_is_401_everywhere(api, clinic):
-    invoice = draft_invoice(clinic)
-    assert api.get(LIST).status_code == 401
-    assert api.post(LIST, payload(clinic)).status_code == 401
-    assert api.get(detail(invoice)).status_code == 401
-    assert api.patch(detail(invoice), {"notes": "x"}).status_code == 401
-    assert api.delete(detail(invoice)).status_code == 401
-    for name in ("issue", "void", "reissue", "payments"):
-        assert api.post(act(invoice, name), {}).status_code == 401, name
-    assert api.get(act(invoice, "pdf")).status_code == 401
-    assert api.get(act(invoice, "payments")).status_code == 401
-    assert snapshot(invoice)[0] == InvoiceStatus.DRAFT
-    assert Invoice.objects.count() == 1
-
-
-def test_another_clinics_invoice_is_404_for_every_verb_and_unchanged(as_user, clinic, other_clinic):
-    theirs = draft_invoice(other_clinic)
-    their_issued = issued_invoice(other_clinic)
-    before = (snapshot(theirs), snapshot(their_issued))
-    client = as_user(clinic.staff[Role.OWNER])
-    assert client.get(detail(theirs)).status_code == 404
-    assert client.patch(detail(theirs), {"notes": "mine"}).status_code == 404
-    assert client.delete(detail(theirs)).status_code == 404
-    assert client.post(act(theirs, "issue"), {}).status_code == 404
-    assert client.post(act(their_issued, "void"), {"reason": "x"}).status_code == 404
-    assert client.post(act(their_issued, "reissue"), {}).status_code == 404
-    assert client.get(act(their_issued, "pdf")).status_code == 404
-    assert client.get(act(their_issued, "payments")).status_code == 404
-    assert client.get(LIST, {"clinic": str(other_clinic.pk)}).status_code == 404
-    assert client.get(LIST).data["results"] == []
-    assert (snapshot(theirs), snapshot(their_issued)) == before
-
-
-def test_creating_in_another_clinic_is_400_on_clinic_and_writes_nothing(as_user, clinic, other_clinic):
-    response = as_user(clinic.staff[Role.OWNER]).post(LIST, payload(other_clinic))
-    assert response.status_code == 400
-    assert "clinic" in response.data["fields"]
-    assert not Invoice.objects.exists()
-
-
 # --- create and read -------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [*BILLERS, Role.RECEPTIONIST])
-def test_billers_and_receptionists_create_drafts(as_user, clinic, role):
+def test_a_created_draft_has_its_lines_priced_and_taxed(as_user, clinic):
+    role = Role.RECEPTIONIST  # one permitted role; tests/test_personas.py covers the others
     service = ServiceFactory(clinic=clinic, price=Decimal("45.00"), tax_rate=Decimal("19"), name="ECG")
     body = payload(clinic, lines=[{"service": str(service.pk), "quantity": "2"}, line(unit_price="4.99")])
     response = as_user(clinic.staff[role]).post(LIST, body)
@@ -109,28 +67,12 @@ def test_billers_and_receptionists_create_drafts(as_user, clinic, role):
     assert [item["description"] for item in data["lines"]] == ["ECG", "Item"]
     assert data["lines"][0]["unit_price"] == "45.00"
     assert data["lines"][0]["tax_rate"] == "19"
-    # 2 x 45.00 = 90.00, 19 % = 17.10; 4.99 untaxed
-    assert (data["subtotal"], data["tax_total"], data["total"], data["balance"]) == ("94.99", "17.10", "112.09", "0.00")
+    # 2 x 45.00 = 90.00, 19 % = 17.10; 4.99 untaxed; a draft's balance is its whole total (nothing paid)
+    assert (data["subtotal"], data["tax_total"], data["total"]) == ("94.99", "17.10", "112.09")
+    assert data["balance"] == "112.09"
     invoice = Invoice.objects.get()
     assert invoice.created_by == clinic.staff[role]
     assert AuditEvent.objects.filter(action="invoice.create", resource_id=str(invoice.pk)).exists()
-
-
-def test_practitioners_cannot_create_and_nothing_is_written(as_user, clinic):
-    response = as_user(clinic.staff[Role.PRACTITIONER]).post(LIST, payload(clinic))
-    assert response.status_code == 403
-    assert not Invoice.objects.exists()
-    assert not InvoiceLine.objects.exists()
-
-
-@pytest.mark.parametrize("role", list(Role))
-def test_every_member_reads_invoices(as_user, clinic, role):
-    invoice = issued_invoice(clinic)
-    client = as_user(clinic.staff[role])
-    response = client.get(detail(invoice))
-    assert response.status_code == 200
-    assert response.data["number"] == invoice.number
-    assert [item["id"] for item in client.get(LIST).data["results"]] == [str(invoice.pk)]
 
 
 def test_list_filters_by_status_patient_and_overdue(as_user, clinic):
@@ -240,8 +182,8 @@ def test_unknown_currency_of_the_input_is_coded(as_user, clinic):
 # --- drafts --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", BILLERS)
-def test_billers_edit_drafts_and_lines_are_replaced(as_user, clinic, role):
+def test_editing_a_draft_replaces_its_lines(as_user, clinic):
+    role = Role.BILLING  # one permitted role; tests/test_personas.py covers the others
     invoice = draft_invoice(clinic)
     body = {"notes": "Thank you", "lines": [line(quantity="2", unit_price="12.50", tax_rate="19")]}
     response = as_user(clinic.staff[role]).patch(detail(invoice), body)
@@ -250,16 +192,6 @@ def test_billers_edit_drafts_and_lines_are_replaced(as_user, clinic, role):
     assert [item["net_amount"] for item in response.data["lines"]] == ["25.00"]
     assert response.data["total"] == "29.75"
     assert InvoiceLine.objects.filter(invoice=invoice).count() == 1
-
-
-@pytest.mark.parametrize("role", NOT_BILLERS)
-def test_receptionists_and_practitioners_cannot_edit_or_delete_drafts(as_user, clinic, role):
-    invoice = draft_invoice(clinic)
-    before = snapshot(invoice)
-    client = as_user(clinic.staff[role])
-    assert client.patch(detail(invoice), {"notes": "changed"}).status_code == 403
-    assert client.delete(detail(invoice)).status_code == 403
-    assert snapshot(invoice) == before
 
 
 def test_bad_edit_of_a_draft_changes_nothing(as_user, clinic):
@@ -281,8 +213,8 @@ def test_a_draft_can_be_deleted(as_user, clinic):
 # --- issue -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [*BILLERS, Role.RECEPTIONIST])
-def test_issue_assigns_the_next_number_and_dates(as_user, clinic, role):
+def test_issue_assigns_the_next_number_and_dates(as_user, clinic):
+    role = Role.RECEPTIONIST  # one permitted role; tests/test_personas.py covers the others
     from apps.billing.services import clinic_today
 
     first, second = draft_invoice(clinic), draft_invoice(clinic)
@@ -303,14 +235,9 @@ def test_issue_assigns_the_next_number_and_dates(as_user, clinic, role):
     assert response.data["due_date"] == today.isoformat()
 
 
-def test_practitioners_cannot_issue(as_user, clinic):
-    invoice = draft_invoice(clinic)
-    assert as_user(clinic.staff[Role.PRACTITIONER]).post(act(invoice, "issue"), {}).status_code == 403
-    assert snapshot(invoice)[:2] == (InvoiceStatus.DRAFT, "")
-
-
 def test_an_empty_draft_cannot_be_issued(as_user, clinic):
-    invoice = draft_invoice(clinic, lines=[])
+    invoice = draft_invoice(clinic)
+    invoice_update(actor=clinic.staff[Role.BILLING], invoice=invoice, changes={"lines": []})
     response = as_user(clinic.staff[Role.BILLING]).post(act(invoice, "issue"), {})
     assert response.status_code == 409
     assert response.data["code"] == "invoice_empty"
@@ -380,8 +307,8 @@ def test_issued_invoices_are_immutable(as_user, clinic, state):
     assert snapshot(invoice) == before
 
 
-@pytest.mark.parametrize("role", BILLERS)
-def test_billers_void_with_a_reason(as_user, clinic, role):
+def test_void_needs_a_reason(as_user, clinic):
+    role = Role.ADMIN  # one permitted role; tests/test_personas.py covers the others
     invoice = issued_invoice(clinic)
     client = as_user(clinic.staff[role])
     assert client.post(act(invoice, "void"), {}).status_code == 400
@@ -395,14 +322,6 @@ def test_billers_void_with_a_reason(as_user, clinic, role):
     assert "wrong patient" not in str(event.changes)
     response = client.post(act(invoice, "void"), {"reason": "again"})
     assert (response.status_code, response.data["code"]) == (409, "invoice_void")
-
-
-@pytest.mark.parametrize("role", NOT_BILLERS)
-def test_receptionists_and_practitioners_cannot_void(as_user, clinic, role):
-    invoice = issued_invoice(clinic)
-    before = snapshot(invoice)
-    assert as_user(clinic.staff[role]).post(act(invoice, "void"), {"reason": "x"}).status_code == 403
-    assert snapshot(invoice) == before
 
 
 def test_void_is_refused_for_drafts_and_for_invoices_with_money_on_them(as_user, clinic):
@@ -419,8 +338,8 @@ def test_void_is_refused_for_drafts_and_for_invoices_with_money_on_them(as_user,
     assert snapshot(invoice)[0] == InvoiceStatus.ISSUED
 
 
-@pytest.mark.parametrize("role", BILLERS)
-def test_reissue_copies_a_void_invoice_into_a_new_draft(as_user, clinic, role):
+def test_reissue_copies_a_void_invoice_into_a_new_draft(as_user, clinic):
+    role = Role.OWNER  # one permitted role; tests/test_personas.py covers the others
     from apps.billing.services import invoice_void
 
     lines = [
@@ -443,13 +362,11 @@ def test_reissue_copies_a_void_invoice_into_a_new_draft(as_user, clinic, role):
     assert snapshot(voided)[:2] == (InvoiceStatus.VOID, voided.number)
 
 
-def test_reissue_needs_a_void_invoice_and_a_biller(as_user, clinic):
+def test_reissue_needs_a_void_invoice(as_user, clinic):
     invoice = issued_invoice(clinic)
     response = as_user(clinic.staff[Role.BILLING]).post(act(invoice, "reissue"))
     assert (response.status_code, response.data["code"]) == (409, "invoice_not_void")
     from apps.billing.services import invoice_void
 
     invoice_void(actor=clinic.staff[Role.BILLING], invoice=invoice, reason="x")
-    for role in NOT_BILLERS:
-        assert as_user(clinic.staff[role]).post(act(invoice, "reissue")).status_code == 403
-    assert Invoice.objects.count() == 1
+    assert as_user(clinic.staff[Role.BILLING]).post(act(invoice, "reissue")).status_code == 201

@@ -12,8 +12,6 @@ from apps.billing.tests.factories import draft_invoice, issued_invoice
 from apps.core.roles import Role
 
 pytestmark = pytest.mark.django_db
-TAKERS = [Role.OWNER, Role.ADMIN, Role.BILLING, Role.RECEPTIONIST]
-REFUNDERS = [Role.OWNER, Role.ADMIN, Role.BILLING]
 
 
 def pay_url(invoice):
@@ -43,8 +41,8 @@ def paid_payment(clinic, amount="100.00"):
 # --- taking payments ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", TAKERS)
-def test_payments_are_taken_and_the_invoice_is_paid_when_covered(as_user, clinic, role):
+def test_payments_are_taken_and_the_invoice_is_paid_when_covered(as_user, clinic):
+    role = Role.RECEPTIONIST  # one permitted role; tests/test_personas.py covers the others
     invoice = issued_invoice(clinic)  # 100.00
     client = as_user(clinic.staff[role])
     first = pay(client, invoice, key="a", amount="40.00", reference="POS 1")
@@ -60,31 +58,6 @@ def test_payments_are_taken_and_the_invoice_is_paid_when_covered(as_user, clinic
     assert AuditEvent.objects.filter(action="payment.create").count() == 2
     listed = client.get(pay_url(invoice))
     assert [p["amount"] for p in listed.data["results"]] == ["40.00", "60.00"]
-
-
-def test_practitioners_cannot_take_payments(as_user, clinic):
-    invoice = issued_invoice(clinic)
-    response = pay(as_user(clinic.staff[Role.PRACTITIONER]), invoice)
-    assert response.status_code == 403
-    assert money_state(invoice) == (InvoiceStatus.ISSUED, Decimal("0"), 0, 0)
-    assert not IdempotencyRecord.objects.exists()
-
-
-def test_payments_on_another_clinics_invoice_are_404(as_user, clinic, other_clinic):
-    theirs = issued_invoice(other_clinic)
-    assert pay(as_user(clinic.staff[Role.OWNER]), theirs).status_code == 404
-    assert money_state(theirs) == (InvoiceStatus.ISSUED, Decimal("0"), 0, 0)
-    assert not IdempotencyRecord.objects.exists()
-
-
-def test_anonymous_cannot_pay_or_refund(api, clinic):
-    invoice = issued_invoice(clinic)
-    payment = paid_payment(clinic)
-    assert pay(api, invoice).status_code == 401
-    assert api.post(refund_url(payment), {"amount": "1.00", "reason": "x"}).status_code == 401
-    assert api.get(reverse("payment-list")).status_code == 401
-    assert api.get(reverse("payment-detail", args=[payment.pk])).status_code == 401
-    assert (Payment.objects.count(), Refund.objects.count()) == (1, 0)
 
 
 def test_over_payment_is_refused_with_the_balance(as_user, clinic):
@@ -249,8 +222,8 @@ def test_old_idempotency_records_are_pruned(clinic):
 # --- refunds ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", REFUNDERS)
-def test_refunds_reopen_a_paid_invoice_and_show_its_balance(as_user, clinic, role):
+def test_refunds_reopen_a_paid_invoice_and_show_its_balance(as_user, clinic):
+    role = Role.BILLING  # one permitted role; tests/test_personas.py covers the others
     payment = paid_payment(clinic)
     invoice = payment.invoice
     assert money_state(invoice)[0] == InvoiceStatus.PAID
@@ -291,23 +264,6 @@ def test_a_fully_refunded_invoice_can_then_be_voided(as_user, clinic):
     response = client.post(reverse("invoice-void", args=[payment.invoice_id]), {"reason": "cancelled"})
     assert response.status_code == 200
     assert response.data["status"] == "void"
-
-
-@pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.PRACTITIONER])
-def test_receptionists_and_practitioners_cannot_refund(as_user, clinic, role):
-    payment = paid_payment(clinic)
-    response = as_user(clinic.staff[role]).post(refund_url(payment), {"amount": "1.00", "reason": "x"})
-    assert response.status_code == 403
-    assert money_state(payment.invoice) == (InvoiceStatus.PAID, Decimal("100"), 1, 0)
-
-
-def test_refunds_of_another_clinics_payment_are_404(as_user, clinic, other_clinic):
-    theirs = paid_payment(other_clinic)
-    client = as_user(clinic.staff[Role.OWNER])
-    assert client.post(refund_url(theirs), {"amount": "1.00", "reason": "x"}).status_code == 404
-    assert client.get(reverse("payment-detail", args=[theirs.pk])).status_code == 404
-    assert client.get(reverse("payment-list")).data["results"] == []
-    assert Refund.objects.count() == 0
 
 
 @pytest.mark.parametrize(

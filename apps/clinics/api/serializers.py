@@ -25,6 +25,7 @@ class ClinicOutput(serializers.ModelSerializer[Clinic]):
             "address",
             "phone",
             "email",
+            "require_mfa_for_managers",
             "my_role",
             "created_at",
         ]
@@ -43,6 +44,7 @@ class ClinicCreateInput(StrictInputSerializer):
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
+    require_mfa_for_managers = serializers.BooleanField(required=False)
 
 
 class ClinicUpdateInput(ClinicCreateInput):
@@ -66,17 +68,6 @@ class MemberOutput(serializers.ModelSerializer[Membership]):
     class Meta:
         model = Membership
         fields = ["id", "user", "role", "created_at"]
-
-
-class MemberAddInput(StrictInputSerializer):
-    email = serializers.EmailField(required=False)
-    user = serializers.UUIDField(required=False)
-    role = serializers.ChoiceField(choices=Role.choices)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if bool(attrs.get("email")) == bool(attrs.get("user")):
-            raise serializers.ValidationError("Give exactly one of email or user.")
-        return attrs
 
 
 class MemberUpdateInput(StrictInputSerializer):

@@ -15,7 +15,6 @@ from apps.clinics.api.serializers import (
     ClinicCreateInput,
     ClinicOutput,
     ClinicUpdateInput,
-    MemberAddInput,
     MemberOutput,
     MemberUpdateInput,
     MeOutput,
@@ -73,24 +72,10 @@ class MemberViewSet(ClinicScopedViewSet):
 
     resource = "members"
     url_clinic_kwarg = "clinic_pk"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]  # people join by invitation
     queryset = Membership.objects.select_related("user")
     list_route = ListRoute(select=selectors.membership_list, output=MemberOutput)
     retrieve_route = RetrieveRoute(output=MemberOutput)
-
-    @extend_schema(request=MemberAddInput, responses={201: MemberOutput})
-    def create(self, request: Request, clinic_pk: str) -> Response:
-        data = MemberAddInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.membership_add(
-            actor=self.access.user,
-            role=self.access.role,
-            clinic_id=self.url_clinic_id,
-            member_role=data.validated_data["role"],
-            email=data.validated_data.get("email", ""),
-            user_id=data.validated_data.get("user"),
-        )
-        return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateInput, responses=MemberOutput)
     def partial_update(self, request: Request, clinic_pk: str, pk: str) -> Response:

@@ -15,11 +15,14 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "api.clinicops.example,clinicops.up.railway.app",
     "DATABASE_URL": "postgres://clinicops:secret@127.0.0.1:5432/clinicops",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # Not a secret: a test-only Ed25519 seed (32 bytes of "t").
+    "AUDIT_SIGNING_KEY": "dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHR0dHQ=",
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    unset = {"ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "AUDIT_SIGNING_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -38,7 +41,7 @@ def test_check_deploy_passes_at_warning_level_with_production_settings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "AUDIT_SIGNING_KEY"])
 def test_production_refuses_to_start_without(missing):
     env = {**PRODUCTION_ENV, missing: ""}
     result = manage("check", env=env)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from apps.clinics.models import Clinic
 from apps.core.roles import ARCHIVE, READ
 from apps.core.viewsets import ClinicScopedViewSet, ListRoute, RetrieveRoute
 from apps.patients import exports, selectors, services
+from apps.patients.api.merge import DuplicatePairOutput, DuplicatePairsOutput, DuplicatesQuery, MergeInput, MergeOutput
 from apps.patients.api.schema import FHIR_PATIENT_SCHEMA, DuplicateErrorOutput
 from apps.patients.api.serializers import (
     PatientCreateInput,
@@ -26,6 +27,7 @@ from apps.patients.api.serializers import (
     PatientUpdateInput,
 )
 from apps.patients.events import PatientEvent
+from apps.patients.merge import patient_merge, patient_unmerge
 from apps.patients.models import Patient, PatientExport
 from apps.patients.outputs import PATIENT_OUTPUT
 
@@ -35,7 +37,7 @@ DUPLICATE_RESPONSE = OpenApiResponse(DuplicateErrorOutput, description="possible
 class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     resource = "patients"
     denied_event, denied_model = PatientEvent.ACCESS_DENIED, Patient
-    action_permissions = {"destroy": ARCHIVE, "fhir": READ}
+    action_permissions = {"destroy": ARCHIVE, "fhir": READ, "duplicates": "merge", "merge": "merge", "unmerge": "merge"}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = Patient.objects.all()
     list_route = ListRoute(filters=PatientListFilter, select=selectors.patient_list, output=PATIENT_OUTPUT)
@@ -81,6 +83,39 @@ class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         services.patient_archive(actor=self.access.user, patient=patient)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(parameters=[DuplicatesQuery], responses=DuplicatePairsOutput)
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request: Request) -> Response:
+        """Pairs of one clinic's active records that look like one person, most alike first (for merging)."""
+        query = DuplicatesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        clinic = query.validated_data.get("clinic")
+        access = self.access.require(clinic, resource=self.resource, action="merge") if clinic else self.access
+        pairs = selectors.patient_duplicate_pair_records(access=access)
+        return Response({"results": DuplicatePairOutput(pairs, many=True).data})
+
+    @extend_schema(request=MergeInput, responses=MergeOutput)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        """Merge the record named in the body into this one: every reference moves here, the other stays inactive."""
+        survivor = self.get_object()
+        data = MergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        merged = selectors.patient_access_by_id(
+            self.access, data.validated_data["merged"], require_active=False, action="merge", field="merged"
+        )
+        record = patient_merge(
+            actor=self.access.user, survivor=survivor, merged=merged, reason=data.validated_data["reason"]
+        )
+        return Response(MergeOutput(record).data)
+
+    @extend_schema(request=None, responses=MergeOutput)
+    @action(detail=True, methods=["post"])
+    def unmerge(self, request: Request, pk: str) -> Response:
+        """Undo the merge of this (merged) record: exactly what moved goes back."""
+        record = patient_unmerge(actor=self.access.user, merged=self.get_object())
+        return Response(MergeOutput(record).data)
+
     @extend_schema(responses={(200, "application/fhir+json"): FHIR_PATIENT_SCHEMA})
     @action(detail=True, methods=["get"])
     def fhir(self, request: Request, pk: str) -> Response:
@@ -88,7 +123,7 @@ class PatientViewSet(DeniedAccessAudited, ClinicScopedViewSet):
         from apps.patients.fhir import patient_resource
 
         patient = selectors.patient_read(access=self.access, record=self.get_object())
-        return Response(patient_resource(patient), content_type="application/fhir+json")
+        return Response(patient_resource(patient, with_links=True), content_type="application/fhir+json")
 
 
 class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
@@ -104,7 +139,9 @@ class PatientExportViewSet(DeniedAccessAudited, ClinicScopedViewSet):
     def get_base_queryset(self) -> Any:
         return PatientExport.objects.filter(requested_by=self.access.user)
 
+    @extend_schema(parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID, description="Only this clinic's exports")])
     def list(self, request: Request) -> Response:
+        """The caller's own exports, newest first."""
         page = self.paginate_queryset(self.get_queryset().order_by("-created_at"))
         return self.get_paginated_response(PatientExportOutput(page, many=True, context={"request": request}).data)
 

@@ -9,7 +9,6 @@ from apps.core.dates import BoundedDateField, BoundedDateTimeField, safe_parse_d
 from apps.core.serializers import StrictInputSerializer
 from apps.patients.api.serializers import no_control_characters
 from apps.scheduling.models import (
-    AppointmentStatus,
     Availability,
     AvailabilityException,
     ExceptionKind,
@@ -150,9 +149,6 @@ class AppointmentUpdateInput(StrictInputSerializer):
 
 class CancelInput(StrictInputSerializer):
     reason = _text(500)
-
-
-APPOINTMENT_STATUSES = [choice.value for choice in AppointmentStatus]
 
 
 class ReminderPreferenceInput(StrictInputSerializer):

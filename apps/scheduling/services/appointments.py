@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -22,6 +22,7 @@ from apps.core.roles import Role, role_may
 from apps.patients.models import Patient
 from apps.scheduling import selectors
 from apps.scheduling.events import SchedulingEvent
+from apps.scheduling.hooks import run_hooks
 from apps.scheduling.models import (
     MAX_APPOINTMENT_DURATION,
     MIN_APPOINTMENT_DURATION,
@@ -34,6 +35,10 @@ from apps.scheduling.slot_hooks import run_slot_freed_hooks
 from apps.scheduling.slots import Interval
 
 EXCLUSION_VIOLATION = "23P01"
+
+
+# SQLSTATE of a deadlock PostgreSQL broke by aborting one transaction.
+DEADLOCK_DETECTED = "40P01"
 
 
 def slot_taken() -> ConflictError:
@@ -66,6 +71,12 @@ def _save_guarded(appointment: Appointment, **kwargs: Any) -> None:
         if conflict is None:
             raise
         raise conflict from None
+    except OperationalError as exc:
+        # Two concurrent inserts checking the exclusion constraint against each other can
+        # deadlock; PostgreSQL aborts one of them: it lost the race for the same time.
+        if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
+        raise slot_taken() from None
 
 
 def require_own_or_others(*, actor: User, role: Role, resource: str, practitioner_id: Any) -> None:
@@ -336,6 +347,7 @@ def appointment_transition(
             raise ApplicationError("A cancellation needs a reason.", fields={"reason": ["Required."]})
         appointment.cancellation_reason = reason.strip()
         appointment.sequence += 1
+    run_hooks(action, appointment, actor)  # other apps' reactions, in this transaction (apps.scheduling.hooks)
     previous = appointment.status
     appointment.status = target
     if stamp:

@@ -13,6 +13,13 @@ def practitioner(clinic):
 
 
 @pytest.fixture
+def patient(clinic):
+    from apps.patients.tests.factories import PatientFactory
+
+    return PatientFactory(clinic=clinic)
+
+
+@pytest.fixture
 def second_practitioner(clinic):
     from apps.clinics.tests.factories import MembershipFactory
 

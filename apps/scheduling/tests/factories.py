@@ -2,6 +2,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import factory
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.clinics.tests.factories import ClinicFactory
@@ -52,3 +53,25 @@ def local_at(clinic, day: date, at: str) -> datetime:
 
 def days_ahead(n: int) -> date:
     return timezone.now().date() + timedelta(days=n)
+
+
+def appointment_url(appointment, action=None) -> str:
+    """``appointments/{id}/`` or one of its actions (``check-in``, ``cancel``...)."""
+    if action:
+        return reverse(f"appointment-{action}", args=[appointment.pk])
+    return reverse("appointment-detail", args=[appointment.pk])
+
+
+def booking(clinic, for_patient, with_practitioner, at="10:00", minutes=30, day=None, **overrides) -> dict:
+    """A valid ``POST appointments/`` body: ``at`` local time, a week ahead unless ``day`` is given."""
+    begin = local_at(clinic, day or days_ahead(7), at)
+    body = {
+        "clinic": str(clinic.pk),
+        "patient": str(for_patient.pk),
+        "practitioner": str(with_practitioner.pk),
+        "start": begin.isoformat(),
+        "end": (begin + timedelta(minutes=minutes)).isoformat(),
+        "reason": "Check-up",
+    }
+    body.update(overrides)
+    return body

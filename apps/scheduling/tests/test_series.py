@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 SERIES = reverse("appointment-series-list")
 
 
-@pytest.fixture
-def patient(clinic):
-    return PatientFactory(clinic=clinic)
-
-
 def body(clinic, patient, practitioner, start, rrule, **extra):
     return {
         "clinic": str(clinic.pk),

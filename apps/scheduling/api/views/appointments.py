@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.audit.record import audit_record, audit_record_reads
+from apps.core.filters import day_bound
 from apps.core.roles import READ, WRITE
 from apps.core.tenancy import clinic_ids_with, require_role
 from apps.core.viewsets import ClinicScopedViewSet
@@ -26,24 +27,10 @@ from apps.scheduling.api.appointment_output import (
     appointment_rows,
     render_appointments,
 )
+from apps.scheduling.api.filters import AppointmentListFilter, CalendarFilter
 from apps.scheduling.api.renderers import ICalendarRenderer
-from apps.scheduling.api.serializers import (
-    APPOINTMENT_STATUSES,
-    AppointmentCreateInput,
-    AppointmentUpdateInput,
-    CancelInput,
-)
-from apps.scheduling.api.views.common import (
-    CLINIC_PARAM,
-    PRACTITIONER_PARAM,
-    RANGE_PARAMS,
-    AppointmentPagination,
-    bound_param,
-    clinic_for_write,
-    role_in,
-    uuid_param,
-    zone_of_filter,
-)
+from apps.scheduling.api.serializers import AppointmentCreateInput, AppointmentUpdateInput, CancelInput
+from apps.scheduling.api.views.common import AppointmentPagination, clinic_for_write, role_in, zone_of
 from apps.scheduling.events import SchedulingEvent
 from apps.scheduling.models import Appointment
 
@@ -72,33 +59,22 @@ class AppointmentViewSet(ClinicScopedViewSet):
     def _answer(self, appointment: Appointment, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self._render(appointment_rows([appointment.pk]))[0], status=status_code)
 
-    def _filtered(self, request: Request) -> Any:
-        zone = zone_of_filter(request)
-        statuses = [s for s in request.query_params.get("status", "").split(",") if s]
-        unknown = sorted(set(statuses) - set(APPOINTMENT_STATUSES))
-        if unknown:
-            raise ValidationError({"status": [f"Unknown status: {', '.join(unknown)}."]})
+    def _filtered(self, filters: dict[str, Any]) -> Any:
+        zone = zone_of(filters.get("clinic"))
         return selectors.appointment_list(
             queryset=self.get_queryset(),
-            practitioner_id=uuid_param(request, "practitioner"),
-            patient_id=uuid_param(request, "patient"),
-            statuses=statuses,
-            start_from=bound_param(request, "date_from", zone, end_of_day=False),
-            start_before=bound_param(request, "date_to", zone, end_of_day=True),
+            practitioner_id=filters.get("practitioner"),
+            patient_id=filters.get("patient"),
+            statuses=filters.get("status"),
+            start_from=day_bound(filters.get("date_from"), zone, end_of_day=False),
+            start_before=day_bound(filters.get("date_to"), zone, end_of_day=True),
+            latest_first=filters.get("ordering") == "-start",
         )
 
-    @extend_schema(
-        parameters=[
-            CLINIC_PARAM,
-            PRACTITIONER_PARAM,
-            OpenApiParameter("patient", OpenApiTypes.UUID),
-            OpenApiParameter("status", str, description="comma-separated: " + ", ".join(APPOINTMENT_STATUSES)),
-            *RANGE_PARAMS,
-        ],
-        responses=AppointmentOutput(many=True),
-    )
+    @extend_schema(parameters=[AppointmentListFilter], responses=AppointmentOutput(many=True))
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._filtered(request).values(*APPOINTMENT_COLUMNS)) or []
+        filters = self.list_filters(AppointmentListFilter)
+        page = self.paginate_queryset(self._filtered(filters).values(*APPOINTMENT_COLUMNS)) or []
         audit_record_reads(  # the rows name the patient: one read event per request
             actor=request_user(request),
             event=SchedulingEvent.APPOINTMENT_LIST,
@@ -187,14 +163,7 @@ class AppointmentViewSet(ClinicScopedViewSet):
     def no_show(self, request: Request, pk: str) -> Response:
         return self._transition(request, "no_show")
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("practitioner", OpenApiTypes.UUID, description="default: the caller"),
-            CLINIC_PARAM,
-            *RANGE_PARAMS,
-        ],
-        responses={(200, "text/calendar"): OpenApiTypes.STR},
-    )
+    @extend_schema(parameters=[CalendarFilter], responses={(200, "text/calendar"): OpenApiTypes.STR})
     @action(
         detail=False,
         methods=["get"],
@@ -205,15 +174,16 @@ class AppointmentViewSet(ClinicScopedViewSet):
     def calendar(self, request: Request) -> HttpResponse:
         """A practitioner's appointments as an iCalendar feed (default: 30 days back, 180 ahead)."""
         user = request_user(request)
-        practitioner_id = uuid_param(request, "practitioner") or user.pk
-        zone = zone_of_filter(request)
+        filters = self.list_filters(CalendarFilter)
+        practitioner_id = filters.get("practitioner") or user.pk
+        clinic_id = filters.get("clinic")
+        zone = zone_of(clinic_id)
         now = timezone.now()
-        start_from = bound_param(request, "date_from", zone, end_of_day=False) or now - timedelta(days=30)
-        start_before = bound_param(request, "date_to", zone, end_of_day=True) or now + timedelta(days=180)
+        start_from = day_bound(filters.get("date_from"), zone, end_of_day=False) or now - timedelta(days=30)
+        start_before = day_bound(filters.get("date_to"), zone, end_of_day=True) or now + timedelta(days=180)
         if start_before - start_from > timedelta(days=MAX_CALENDAR_DAYS):
             raise ValidationError({"date_to": [f"At most {MAX_CALENDAR_DAYS} days per feed."]})
         queryset = self.get_queryset().select_related("clinic", "patient")
-        clinic_id = uuid_param(request, "clinic")
         if clinic_id is not None:  # the base class narrows lists only
             require_role(request.user, clinic_id, resource=self.resource, action=READ)
             queryset = queryset.filter(clinic_id=clinic_id)

@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -11,11 +10,12 @@ from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
 from apps.clinics.models import Clinic
-from apps.core.dates import date_param
+from apps.core.filters import narrowed
 from apps.core.roles import READ
 from apps.core.tenancy import require_role
 from apps.core.viewsets import ClinicScopedViewSet
 from apps.scheduling import selectors, services
+from apps.scheduling.api.filters import AvailabilityExceptionListFilter, PractitionerFilter
 from apps.scheduling.api.serializers import (
     AvailabilityCreateInput,
     AvailabilityExceptionInput,
@@ -25,13 +25,7 @@ from apps.scheduling.api.serializers import (
     SlotListOutput,
     SlotQuery,
 )
-from apps.scheduling.api.views.common import (
-    CLINIC_PARAM,
-    PRACTITIONER_PARAM,
-    clinic_for_write,
-    role_in,
-    uuid_param,
-)
+from apps.scheduling.api.views.common import clinic_for_write, role_in
 from apps.scheduling.models import Availability, AvailabilityException
 
 
@@ -45,12 +39,10 @@ class AvailabilityViewSet(ClinicScopedViewSet):
     def get_base_queryset(self) -> Any:
         return Availability.objects.all()
 
-    @extend_schema(parameters=[CLINIC_PARAM, PRACTITIONER_PARAM], responses=AvailabilityOutput(many=True))
+    @extend_schema(parameters=[PractitionerFilter], responses=AvailabilityOutput(many=True))
     def list(self, request: Request) -> Response:
-        queryset = self.get_queryset()
-        practitioner_id = uuid_param(request, "practitioner")
-        if practitioner_id is not None:
-            queryset = queryset.filter(practitioner_id=practitioner_id)
+        filters = self.list_filters(PractitionerFilter)
+        queryset = narrowed(self.get_queryset(), filters, {"practitioner": "practitioner_id"})
         page = self.paginate_queryset(queryset.order_by("practitioner_id", "weekday", "start_time", "id"))
         return self.get_paginated_response(AvailabilityOutput(page, many=True).data)
 
@@ -104,24 +96,11 @@ class AvailabilityExceptionViewSet(ClinicScopedViewSet):
     def get_base_queryset(self) -> Any:
         return AvailabilityException.objects.all()
 
-    @extend_schema(
-        parameters=[
-            CLINIC_PARAM,
-            PRACTITIONER_PARAM,
-            OpenApiParameter("date_from", OpenApiTypes.DATE),
-            OpenApiParameter("date_to", OpenApiTypes.DATE),
-        ],
-        responses=AvailabilityExceptionOutput(many=True),
-    )
+    @extend_schema(parameters=[AvailabilityExceptionListFilter], responses=AvailabilityExceptionOutput(many=True))
     def list(self, request: Request) -> Response:
-        queryset = self.get_queryset()
-        practitioner_id = uuid_param(request, "practitioner")
-        if practitioner_id is not None:
-            queryset = queryset.filter(practitioner_id=practitioner_id)
-        for name, lookup in (("date_from", "date__gte"), ("date_to", "date__lte")):
-            raw = request.query_params.get(name)
-            if raw:
-                queryset = queryset.filter(**{lookup: date_param(raw, name)})
+        filters = self.list_filters(AvailabilityExceptionListFilter)
+        lookups = {"practitioner": "practitioner_id", "date_from": "date__gte", "date_to": "date__lte"}
+        queryset = narrowed(self.get_queryset(), filters, lookups)
         page = self.paginate_queryset(queryset.order_by("date", "start_time", "id"))
         return self.get_paginated_response(AvailabilityExceptionOutput(page, many=True).data)
 
@@ -159,19 +138,9 @@ class SlotViewSet(ClinicScopedViewSet):
     http_method_names = ["get", "head", "options"]
     pagination_class = None
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("clinic", OpenApiTypes.UUID, required=True),
-            OpenApiParameter("practitioner", OpenApiTypes.UUID, required=True),
-            OpenApiParameter("date_from", OpenApiTypes.DATE, required=True, description="local date of the clinic"),
-            OpenApiParameter("date_to", OpenApiTypes.DATE, required=True, description="inclusive, at most 31 days on"),
-        ],
-        responses=SlotListOutput,
-    )
+    @extend_schema(parameters=[SlotQuery], responses=SlotListOutput)
     def list(self, request: Request) -> Response:
-        query = SlotQuery(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = self.list_filters(SlotQuery)
         require_role(request.user, params["clinic"], resource=self.resource, action=READ)
         clinic = Clinic.objects.get(pk=params["clinic"])
         if not selectors.is_practitioner(clinic_id=clinic.pk, user_id=params["practitioner"]):

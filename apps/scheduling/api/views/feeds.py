@@ -24,14 +24,16 @@ from rest_framework.views import APIView
 
 from apps.accounts.authentication import request_user
 from apps.core.errors import NotFoundError
+from apps.core.filters import narrowed
 from apps.core.roles import MANAGERS
 from apps.core.serializers import StrictInputSerializer
 from apps.core.tenancy import clinic_roles
 from apps.core.viewsets import ClinicScopedViewSet
 from apps.scheduling import ical, selectors
 from apps.scheduling.api.appointment_output import in_zone
+from apps.scheduling.api.filters import PractitionerFilter
 from apps.scheduling.api.renderers import ICalendarRenderer
-from apps.scheduling.api.views.common import CLINIC_PARAM, clinic_for_write, role_in
+from apps.scheduling.api.views.common import clinic_for_write, role_in
 from apps.scheduling.models import CalendarFeed
 from apps.scheduling.services import feeds as feed_services
 
@@ -90,9 +92,11 @@ class CalendarFeedViewSet(ClinicScopedViewSet):
             Q(practitioner_id=user.pk) | Q(clinic_id__in=managed)
         )
 
-    @extend_schema(parameters=[CLINIC_PARAM], responses=CalendarFeedOutput(many=True))
+    @extend_schema(parameters=[PractitionerFilter], responses=CalendarFeedOutput(many=True))
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset().order_by("-created_at", "id"))
+        filters = self.list_filters(PractitionerFilter)
+        queryset = narrowed(self.get_queryset(), filters, {"practitioner": "practitioner_id"})
+        page = self.paginate_queryset(queryset.order_by("-created_at", "id"))
         return self.get_paginated_response([render_feed(feed) for feed in page or []])
 
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -126,6 +130,7 @@ class CalendarFeedIcsView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    lookup_field = "token"  # the URL names the feed by its secret
     renderer_classes = [JSONRenderer, ICalendarRenderer]  # errors in JSON unless only calendars are accepted
 
     @extend_schema(

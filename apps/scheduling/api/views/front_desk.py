@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.viewsets import ClinicScopedViewSet
-from apps.patients.api.serializers import no_control_characters
 from apps.scheduling import selectors
+from apps.scheduling.api.filters import PractitionerSearchFilter
 
 
 class PractitionerOutput(serializers.Serializer):
@@ -18,10 +18,6 @@ class PractitionerOutput(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     active = serializers.BooleanField()
-
-
-class PractitionerQuery(serializers.Serializer):
-    search = serializers.CharField(required=False, allow_blank=True, max_length=100, validators=[no_control_characters])
 
 
 def render_practitioner(row: Any) -> dict[str, Any]:
@@ -40,13 +36,9 @@ class PractitionerViewSet(ClinicScopedViewSet):
     http_method_names = ["get", "head", "options"]
     serializer_class = PractitionerOutput
 
-    @extend_schema(
-        parameters=[OpenApiParameter("search", str, description="part of the name, any case")],
-        responses=PractitionerOutput(many=True),
-    )
+    @extend_schema(parameters=[PractitionerSearchFilter], responses=PractitionerOutput(many=True))
     def list(self, request: Request, clinic_pk: str) -> Response:
-        query = PractitionerQuery(data={"search": request.query_params.get("search", "")})
-        query.is_valid(raise_exception=True)
-        rows = selectors.practitioner_list(clinic_id=self.url_clinic_id, search=query.validated_data["search"].strip())
+        search = self.list_filters(PractitionerSearchFilter)["search"].strip()
+        rows = selectors.practitioner_list(clinic_id=self.url_clinic_id, search=search)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response([render_practitioner(row) for row in page or []])

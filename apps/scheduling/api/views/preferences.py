@@ -2,23 +2,20 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.core.filters import narrowed
 from apps.core.viewsets import ClinicScopedViewSet
 from apps.patients.models import Patient
 from apps.scheduling import services
+from apps.scheduling.api.filters import PatientFilter
 from apps.scheduling.api.serializers import (
     ReminderPreferenceInput,
     ReminderPreferenceOutput,
-)
-from apps.scheduling.api.views.common import (
-    CLINIC_PARAM,
-    uuid_param,
 )
 from apps.scheduling.models import ReminderPreference
 
@@ -33,12 +30,9 @@ class ReminderPreferenceViewSet(ClinicScopedViewSet):
     def get_base_queryset(self) -> Any:
         return ReminderPreference.objects.all()
 
-    @extend_schema(parameters=[CLINIC_PARAM, OpenApiParameter("patient", OpenApiTypes.UUID)])
+    @extend_schema(parameters=[PatientFilter])
     def list(self, request: Request) -> Response:
-        queryset = self.get_queryset()
-        patient_id = uuid_param(request, "patient")
-        if patient_id is not None:
-            queryset = queryset.filter(patient_id=patient_id)
+        queryset = narrowed(self.get_queryset(), self.list_filters(PatientFilter), {"patient": "patient_id"})
         page = self.paginate_queryset(queryset.order_by("patient_id"))
         return self.get_paginated_response(ReminderPreferenceOutput(page, many=True).data)
 

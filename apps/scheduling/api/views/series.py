@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
+from apps.core.filters import narrowed
 from apps.core.serializers import StrictInputSerializer
 from apps.core.tenancy import clinic_ids_with
 from apps.core.viewsets import ClinicScopedViewSet
@@ -26,8 +27,9 @@ from apps.scheduling.api.appointment_output import (
     practitioner_display_name,
     render_appointments,
 )
+from apps.scheduling.api.filters import SeriesListFilter
 from apps.scheduling.api.serializers import AwareDateTimeField
-from apps.scheduling.api.views.common import CLINIC_PARAM, clinic_for_write, role_in
+from apps.scheduling.api.views.common import clinic_for_write, role_in
 from apps.scheduling.models import Appointment, AppointmentSeries
 from apps.scheduling.recurrence import MAX_OCCURRENCES
 from apps.scheduling.services import series as series_services
@@ -140,9 +142,12 @@ class AppointmentSeriesViewSet(ClinicScopedViewSet):
         fresh = self.get_base_queryset().get(pk=series.pk)
         return Response(self._render([fresh])[0], status=status_code)
 
-    @extend_schema(parameters=[CLINIC_PARAM], responses=SeriesOutput(many=True))
+    @extend_schema(parameters=[SeriesListFilter], responses=SeriesOutput(many=True))
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset().order_by("-first_start", "id"))
+        filters = self.list_filters(SeriesListFilter)
+        lookups = {"practitioner": "practitioner_id", "patient": "patient_id"}
+        queryset = narrowed(self.get_queryset(), filters, lookups)
+        page = self.paginate_queryset(queryset.order_by("-first_start", "id"))
         return self.get_paginated_response(self._render(list(page or [])))
 
     def retrieve(self, request: Request, pk: str) -> Response:
