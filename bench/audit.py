@@ -96,24 +96,12 @@ def captured_append_sql() -> str:
 
 
 def pgbench(database: str, script: str, clients: int, seconds: int) -> float:
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-        handle.write(script)
-        path = handle.name
-    load = ["-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), database]
-    try:
-        result = subprocess.run(
-            ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-M", "simple", "-f", path, *load],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    finally:
-        os.unlink(path)
-    match = re.search(
-        r"tps = ([0-9.]+) \((?:without initial connection time|excluding connections establishing)\)", result.stdout
-    )
-    assert match, result.stdout
-    return float(match.group(1))
+    from bench import pgbench as runner
+
+    with tempfile.TemporaryDirectory(prefix="clinicops-bench-audit-") as work:
+        path = Path(work) / "script.sql"
+        path.write_text(script)
+        return runner.run(database, [path], clients=clients, duration=seconds)["tps"]
 
 
 def bench_append(database: str, seconds: int) -> None:

@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 AWKWARD = [
     # (at, ip, resource_id, changes)
     (datetime(2026, 12, 1, 9, 30, 0, 0, tzinfo=UTC), None, "plain", {}),
-    (datetime(2026, 12, 1, 9, 30, 0, 100000, tzinfo=UTC), "10.0.0.1", "Müller ☃ \"q\" \\ \n\t", {"a": 1}),
-    (datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC), "2001:db8::1", "𝔘nicode", {"fields": ["phone", "name"]}),
+    (datetime(2026, 12, 1, 9, 30, 0, 100000, tzinfo=UTC), "10.0.0.1", 'Müller ☃ "q" \\ \n\t', {"a": 1}),
+    (
+        datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=UTC),
+        "2001:db8::1",
+        "\U0001d518nicode (astral)",
+        {"fields": ["phone", "name"]},
+    ),
     (
         datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
         "::ffff:10.1.2.3",

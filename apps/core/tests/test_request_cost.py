@@ -22,7 +22,6 @@ from django.urls import reverse
 from apps.core import throttling
 from apps.core.roles import Role
 from apps.core.tests.statements import counted
-from apps.core.tests.test_health import PrivateRedis
 from apps.patients.tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
@@ -47,24 +46,6 @@ def closed_breaker():
     throttling.breaker.reset()
     yield
     throttling.breaker.reset()
-
-
-@pytest.fixture
-def private_redis(settings):
-    server = PrivateRedis()
-    server.start()
-    settings.REDIS_URL = server.url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "apps.core.cache.FailOpenRedisCache",
-            "LOCATION": server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
-    yield server
-    if server.process is not None:
-        os.kill(server.process.pid, signal.SIGCONT)
-    server.stop()
 
 
 def cost(client, monkeypatch, path, params=None):
