@@ -92,12 +92,12 @@ def measure(
     files = scripts(statements, work)
     runs: dict[str, dict[str, dict[str, float]]] = {"app": {}, "plain": {}}
     for clients in CLIENTS:
-        for kind in ("app", "plain"):  # side by side, so both see the same machine
-            results = sorted(
-                (run_pgbench(database, files[kind], clients, duration) for _ in range(repeats)),
-                key=lambda r: r["tps"],
-            )
-            runs[kind][str(clients)] = results[len(results) // 2]
+        results: dict[str, list[dict[str, float]]] = {"app": [], "plain": []}
+        for _ in range(repeats):
+            for kind in ("app", "plain"):  # alternating, so both see the same machine
+                results[kind].append(run_pgbench(database, files[kind], clients, duration))
+        for kind, kind_runs in results.items():
+            runs[kind][str(clients)] = sorted(kind_runs, key=lambda r: r["tps"])[len(kind_runs) // 2]
     app, plain = runs["app"], runs["plain"]
     return {
         "clients": list(CLIENTS),

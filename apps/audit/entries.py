@@ -23,7 +23,7 @@ from django.db.models.functions import Cast
 
 from apps.audit.models import CANONICAL_FIELDS, AuditEvent, canonical_event
 
-_escape = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # what json.dumps uses (ensure_ascii)
+_escape = json.encoder.encode_basestring_ascii  # what json.dumps uses (ensure_ascii)
 _ENTRY = (
     '{"action":%s,"actor":%s,"at":"%s+00:00","changes":%s,"clinic":%s,'
     '"event_id":"%s","ip":%s,"request_id":%s,"resource_id":%s,"resource_type":%s}'
@@ -97,12 +97,12 @@ def pending_entries(events: QuerySet[AuditEvent], *, limit: int) -> list[tuple[i
     # LIMIT; the caller's txid range (BRIN) finds the few candidate rows.
     ordered = events.order_by(F("id") + 0)
     if connection.vendor != "postgresql":
-        rows: Sequence[Any] = ordered.values_list("id", *CANONICAL_FIELDS)[:limit]
+        values = ordered.values_list("id", *CANONICAL_FIELDS)[:limit]
         return [
-            (pk, canonical_event(**dict(zip(CANONICAL_FIELDS, values, strict=True))).encode()) for pk, *values in rows
+            (pk, canonical_event(**dict(zip(CANONICAL_FIELDS, rest, strict=True))).encode()) for pk, *rest in values
         ]
     sql, params = ordered.values_list("id", *_TEXT_COLUMNS)[:limit].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows: Sequence[Any] = cursor.fetchall()
     return [(row[0], entry_from_text(*row[1:]).encode()) for row in rows]
