@@ -148,7 +148,7 @@ def test_with_redis_paused_a_read_costs_one_timeout_once(as_user, clinic, monkey
     finally:
         os.kill(private_redis.process.pid, signal.SIGCONT)
     # The figure docs/performance.md reports (target: within 600 ms); shown with pytest -s.
-    print("redis paused, five reads (ms):", [round(s * 1000) for s in elapsed])
+    print("redis paused, five reads (ms):", [round(s * 1000) for s in elapsed])  # noqa: T201
     assert trips.count == 1, "only the first request waits for Redis"
     assert elapsed[0] < 1.0, elapsed  # one 0.5 s timeout, not two
     assert max(elapsed[1:]) < 0.3, elapsed
