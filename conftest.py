@@ -82,52 +82,18 @@ def as_user(api):
 def celery_worker_factory(transactional_db, settings):
     """Starts real Celery workers (own processes) on private queues, against the test database and Redis.
 
-    ``start(extra_env)`` returns the queue name; send with ``task.apply_async(queue=...)``.
+    ``start(extra_env, imports=(), log_path=None)`` returns the queue name; send with
+    ``task.apply_async(queue=...)`` (apps.core.tests.workers).
     Workers are stopped at teardown (a test may kill their pool processes in
     between: acks_late and reject_on_worker_lost must then hand the task on).
     """
-    import subprocess
-    import sys
-    import time
-    import uuid
-    from pathlib import Path
+    from apps.core.tests.workers import CeleryWorkers
 
-    from django.db import connection
-
-    from config.celery import app
-
-    processes = []
-    eager = app.conf.task_always_eager
-
-    def start(extra_env=None):
-        db = connection.settings_dict
-        database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-        queue = f"test-{uuid.uuid4().hex[:12]}"
-        env = {
-            **os.environ,
-            "ENV": "test",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": settings.REDIS_URL,
-            **(extra_env or {}),
-        }
-        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--concurrency", "1"]
-        command += ["--without-gossip", "--without-mingle", "--loglevel", "WARNING", "-n", f"{queue}@%h"]
-        process = subprocess.Popen(command, cwd=Path(__file__).parent, env=env)
-        processes.append(process)
-        app.conf.task_always_eager = False
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("celery worker did not come up")
-        return queue
-
+    workers = CeleryWorkers(settings)
     try:
-        yield start
+        yield workers.start
     finally:
-        app.conf.task_always_eager = eager
-        for process in processes:
-            process.terminate()
-            process.wait(20)
+        workers.stop()
 
 
 @pytest.fixture

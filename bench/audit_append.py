@@ -15,8 +15,6 @@ rate, and >= 0.8 of the plain INSERT's at 8 clients.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -27,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import capture  # noqa: E402
+from bench import capture, pgbench  # noqa: E402
 
 CLIENTS = (1, 4, 8)
 
@@ -82,20 +80,8 @@ def scripts(statements: list[capture.Statement], work: Path) -> dict[str, Path]:
 
 
 def run_pgbench(database: str, script: Path, clients: int, duration: int) -> dict[str, float]:
-    command = ["pgbench", "-n", "-M", "simple", f"-c{clients}", f"-j{min(clients, 2)}", f"-T{duration}"]
-    command += ["-h", "127.0.0.1", "-U", "postgres", f"-f{script}", database]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PGTZ": "UTC"})
-    if done.returncode != 0:
-        raise RuntimeError(f"pgbench failed: {done.stderr[-2000:]}")
-    tps = latency = failed = 0.0
-    for line in done.stdout.splitlines():
-        if line.startswith("tps ="):
-            tps = float(line.split()[2])
-        elif line.startswith("latency average"):
-            latency = float(line.split()[3])
-        elif line.startswith("number of failed transactions"):
-            failed = float(line.split()[4])
-    return {"tps": round(tps, 1), "latency_avg_ms": latency, "errors": failed}
+    done = pgbench.run(database, [script], clients=clients, duration=duration)
+    return {**done, "tps": round(done["tps"], 1)}
 
 
 def measure(
@@ -106,12 +92,12 @@ def measure(
     files = scripts(statements, work)
     runs: dict[str, dict[str, dict[str, float]]] = {"app": {}, "plain": {}}
     for clients in CLIENTS:
-        for kind in ("app", "plain"):  # side by side, so both see the same machine
-            results = sorted(
-                (run_pgbench(database, files[kind], clients, duration) for _ in range(repeats)),
-                key=lambda r: r["tps"],
-            )
-            runs[kind][str(clients)] = results[len(results) // 2]
+        results: dict[str, list[dict[str, float]]] = {"app": [], "plain": []}
+        for _ in range(repeats):
+            for kind in ("app", "plain"):  # alternating, so both see the same machine
+                results[kind].append(run_pgbench(database, files[kind], clients, duration))
+        for kind, kind_runs in results.items():
+            runs[kind][str(clients)] = sorted(kind_runs, key=lambda r: r["tps"])[len(kind_runs) // 2]
     app, plain = runs["app"], runs["plain"]
     return {
         "clients": list(CLIENTS),

@@ -100,6 +100,7 @@ def _patient(row: dict[str, Any]) -> dict[str, Any]:
         out[name] = as_date(row[name]) if name == "date_of_birth" else row[name]
     out.update(
         archived_at=as_instant(row["archived_at"]),
+        merged_into=as_id(row["merged_into_id"]),
         created_at=as_instant(row["created_at"]),
         updated_at=as_instant(row["updated_at"]),
     )
@@ -242,9 +243,12 @@ def _revenue(results: list[Rows], query: dict[str, str]) -> dict[str, Any]:
     days: dict[date, dict[str, Decimal]] = {}
 
     def day(on: date) -> dict[str, Decimal]:
-        return days.setdefault(on, {"issued": zero, "paid": zero, "refunded": zero, "outstanding": zero})
+        return days.setdefault(
+            on, {"issued": zero, "paid": zero, "refunded": zero, "credited": zero, "outstanding": zero}
+        )
 
-    for row in next((rows for key, rows in by_name.items() if key.startswith("issue_date,")), []):
+    credits = first_with("credit_notes")[0]
+    for row in by_name.get("issue_date,issued,outstanding", []):
         day(row["issue_date"]).update(issued=row["issued"], outstanding=row["outstanding"])
     for key, rows in by_name.items():
         if key == "on,paid":
@@ -253,6 +257,9 @@ def _revenue(results: list[Rows], query: dict[str, str]) -> dict[str, Any]:
         elif key == "on,refunded":
             for row in rows:
                 day(row["on"])["refunded"] = row["refunded"]
+        elif key == "issue_date,credited":
+            for row in rows:
+                day(row["issue_date"])["credited"] = row["credited"]
     services = next((rows for key, rows in by_name.items() if key.startswith("service_id,")), [])
     return {
         "clinic": str(clinic["id"]),
@@ -265,6 +272,8 @@ def _revenue(results: list[Rows], query: dict[str, str]) -> dict[str, Any]:
             "paid": _money(payments["paid"]),
             "refunded": _money(refunds["refunded"]),
             "net_received": _money(payments["paid"] - refunds["refunded"]),
+            "credited": _money(credits["credited"]),
+            "credit_notes": credits["credit_notes"],
             "outstanding": _money(invoices["outstanding"]),
             "invoices": invoices["invoices"],
             "payments": payments["payments"],

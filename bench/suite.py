@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import audit_append, capture, data, endpoints, report, servers  # noqa: E402
+from bench import audit_append, capture, data, endpoints, pgbench, report, servers  # noqa: E402
 from bench.celery_drain import drain  # noqa: E402
 
 MODES: dict[str, dict[str, int]] = {
@@ -146,20 +146,8 @@ def run_wrk(wrk: str, url: str, requests: Path, duration: int) -> dict[str, Any]
 
 
 def run_pgbench(database: str, scripts: list[Path], duration: int) -> dict[str, Any]:
-    command = ["pgbench", "-n", "-M", "simple", f"-c{CONNECTIONS}", "-j2", f"-T{duration}", "-h", "127.0.0.1"]
-    command += ["-U", "postgres", *[f"-f{script}" for script in scripts], database]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PGTZ": "UTC"})
-    if done.returncode != 0:
-        raise RuntimeError(f"pgbench failed: {done.stderr[-2000:]}")
-    tps = latency = failed = 0.0
-    for line in done.stdout.splitlines():
-        if line.startswith("tps ="):
-            tps = float(line.split()[2])
-        elif line.startswith("latency average"):
-            latency = float(line.split()[3])
-        elif line.startswith("number of failed transactions"):
-            failed = float(line.split()[4])
-    return {"rps": tps, "latency_avg_ms": latency, "errors": failed}
+    done = pgbench.run(database, scripts, clients=CONNECTIONS, duration=duration)
+    return {"rps": done["tps"], "latency_avg_ms": done["latency_avg_ms"], "errors": done["errors"]}
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -1,16 +1,20 @@
-"""Plumbing shared by the rehearsal and the image test: a PASS/FAIL report,
-processes that are always stopped, a throw-away database, a tiny HTTP client."""
+"""Plumbing shared by the rehearsals and the image test: a PASS/FAIL report,
+processes that are always stopped, a throw-away database and Redis, the
+throwaway secrets production insists on, a tiny HTTP client, and the
+outer frame of a rehearsal (report, crash as FAIL, log tails, clean-up)."""
 
+import base64
 import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,6 +181,107 @@ def temporary_database(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def start_redis(processes: Processes, port: int) -> Process:
+    """A private redis-server with nothing on disk; Processes.stop_all() ends it."""
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        raise RuntimeError("redis-server not installed (apt-get install redis-server)")
+    argv = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = processes.start(f"redis-{len(processes.started)}", argv, env={"PATH": "/usr/bin:/bin"}, cwd=Path("/"))
+    if not wait_until(lambda: port_open(port), 10):
+        raise RuntimeError(f"redis-server did not listen on {port}: {process.tail()}")
+    return process
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Services:
+    """What a rehearsal runs the app against: a scratch database and a private Redis, both torn down."""
+
+    processes: Processes
+    database_url: str
+    redis: Process
+    redis_port: int
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def app_env(self) -> dict[str, str]:
+        """Production settings' required values for this run: fresh throwaway keys, the two services."""
+        return {
+            "SECRET_KEY": os.urandom(48).hex(),
+            "JWT_SIGNING_KEY": os.urandom(48).hex(),
+            # Production refuses to start without the audit log's signing key (a throwaway one here).
+            "AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "WEB_CONCURRENCY": "2",
+        }
+
+
+def start_services(stack: ExitStack, log_dir: Path, database_prefix: str) -> Services:
+    """Processes stopped and the database dropped when ``stack`` closes (the database first)."""
+    processes = Processes(log_dir)
+    stack.callback(processes.stop_all)
+    database_url = stack.enter_context(temporary_database(database_prefix))
+    port = free_port()
+    return Services(processes, database_url, start_redis(processes, port), port)
+
+
+def start_worker_and_beat(
+    processes: Processes, worker: Sequence[str], beat: Sequence[str], *, env: Mapping[str, str], cwd: Path
+) -> tuple[Process, Process]:
+    return processes.start("worker", worker, env=env, cwd=cwd), processes.start("beat", beat, env=env, cwd=cwd)
+
+
+def worker_and_beat_ready(worker: Process, beat: Process, timeout: float = 30) -> bool:
+    """Both logged that they started, and both still run."""
+    ready = wait_until(lambda: "ready" in worker.output() and "beat: Starting" in beat.output(), timeout)
+    return ready and worker.alive() and beat.alive()
+
+
+def run_rehearsal(
+    report: Report,
+    body: Callable[[ExitStack], None],
+    *,
+    work: Path,
+    logs: Path,
+    crashed: str,
+    tail_lines: int = 20,
+    keep: bool = False,
+) -> int:
+    """Run ``body``; everything it entered on the stack is stopped before the verdict.
+
+    A StepFailed was already reported; any other exception is one more FAIL (``crashed``).
+    On failure the tail of every log is printed. ``work`` is removed unless ``keep``.
+    """
+    try:
+        with ExitStack() as stack:
+            body(stack)
+    except StepFailed:
+        pass
+    except Exception as exc:  # a crash is a failure, reported like one, after everything was stopped
+        report.check(crashed, False, f"{type(exc).__name__}: {exc}")
+    if report.failures:
+        for log in sorted(logs.glob("*.log")):
+            print(f"--- tail of {log.name}")
+            print("\n".join(log.read_text(errors="replace").splitlines()[-tail_lines:]))
+    if keep:
+        report.note(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return report.finish()
 
 
 @dataclass

@@ -12,12 +12,10 @@ Prints one PASS/FAIL line per check; exits 1 if any failed; always stops what
 it started and drops its database. KEEP_REHEARSAL=1 keeps the directory.
 """
 
-import base64
 import json
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -39,8 +37,12 @@ from deploy.harness import (
     free_port,
     request,
     run,
-    temporary_database,
+    run_rehearsal,
+    start_redis,
+    start_services,
+    start_worker_and_beat,
     wait_until,
+    worker_and_beat_ready,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,26 +111,6 @@ def healthcheck_passes(layout: Layout, env: dict[str, str]) -> tuple[bool, str]:
     return result.returncode == 0, f"exit {result.returncode}: {result.stdout.strip()[:120]}"
 
 
-def start_redis(processes: Processes, port: int) -> Process:
-    """A private redis-server with nothing on disk; Processes.stop_all() ends it."""
-    redis_server = shutil.which("redis-server")
-    if redis_server is None:
-        raise RuntimeError("redis-server not installed (apt-get install redis-server)")
-    argv = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = processes.start(f"redis-{len(processes.started)}", argv, env={"PATH": "/usr/bin:/bin"}, cwd=Path("/"))
-    if not wait_until(lambda: _port_open(port), 10):
-        raise RuntimeError(f"redis-server did not listen on {port}: {process.tail()}")
-    return process
-
-
-def _port_open(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
 def build(report: Report, layout: Layout) -> None:
     """What the image build does: the context, then the builder stage's RUN lines verbatim."""
     with report.timed("copy build context"):
@@ -195,24 +177,10 @@ def build(report: Report, layout: Layout) -> None:
 
 def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
     build(report, layout)
-    processes = Processes(layout.logs)
-    stack.callback(processes.stop_all)
-
-    database_url = stack.enter_context(temporary_database("clinicops_rehearsal"))
-    redis_port, web_port = free_port(), free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    redis = start_redis(processes, redis_port)
-    env = layout.image_env() | {
-        "SECRET_KEY": os.urandom(48).hex(),
-        "JWT_SIGNING_KEY": os.urandom(48).hex(),
-        "AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PORT": str(web_port),
-        "WEB_CONCURRENCY": "2",
-        "WAIT_FOR_SERVICES_TIMEOUT": "20",
-    }
+    services = start_services(stack, layout.logs, "clinicops_rehearsal")
+    processes, database_url, redis = services.processes, services.database_url, services.redis
+    redis_port, redis_url, web_port = services.redis_port, services.redis_url, free_port()
+    env = layout.image_env() | services.app_env() | {"PORT": str(web_port), "WAIT_FOR_SERVICES_TIMEOUT": "20"}
     report.note(f"PostgreSQL database {database_url.rsplit('/', 1)[1]}, redis-server :{redis_port}, web :{web_port}")
 
     pre_deploy = tomllib.loads(RAILWAY.read_text())["deploy"]["preDeployCommand"]
@@ -236,8 +204,13 @@ def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
 
     start = layout.argv(dockerfile.cmd(IMAGE_DOCKERFILE))
     web = processes.start("web", start, env=env, cwd=layout.app)
-    worker = processes.start("worker", layout.argv(compose_command("celery")), env=env, cwd=layout.app)
-    beat = processes.start("beat", layout.argv(compose_command("celery-beat")), env=env, cwd=layout.app)
+    worker, beat = start_worker_and_beat(
+        processes,
+        layout.argv(compose_command("celery")),
+        layout.argv(compose_command("celery-beat")),
+        env=env,
+        cwd=layout.app,
+    )
     started = time.monotonic()
     healthy = wait_until(lambda: web.alive() and healthcheck_passes(layout, env)[0], 60)
     report.check(
@@ -249,10 +222,9 @@ def rehearse(report: Report, layout: Layout, stack: ExitStack) -> None:
     )
     if not healthy:
         raise StepFailed("web")
-    ready = wait_until(lambda: "ready" in worker.output() and "beat: Starting" in beat.output(), 30)
     report.check(
         "worker and Beat started as compose.prod.yml starts them",
-        ready and worker.alive() and beat.alive(),
+        worker_and_beat_ready(worker, beat),
         f"{' '.join(compose_command('celery'))} / {' '.join(compose_command('celery-beat'))}",
     )
 
@@ -399,22 +371,15 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="clinicops-rehearsal-"))
     layout = Layout(work)
     layout.logs.mkdir(parents=True)
-    try:
-        with ExitStack() as stack:
-            rehearse(report, layout, stack)
-    except StepFailed:
-        pass
-    except Exception as exc:  # a crash is a failure, reported like one, after everything was stopped
-        report.check("rehearsal finished", False, f"{type(exc).__name__}: {exc}")
-    if report.failures:
-        for log in sorted(layout.logs.glob("*.log")):
-            print(f"--- tail of {log.name}")
-            print("\n".join(log.read_text(errors="replace").splitlines()[-25:]))
-    if os.environ.get("KEEP_REHEARSAL") == "1":
-        report.note(f"kept {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return report.finish()
+    return run_rehearsal(
+        report,
+        lambda stack: rehearse(report, layout, stack),
+        work=work,
+        logs=layout.logs,
+        crashed="rehearsal finished",
+        tail_lines=25,
+        keep=os.environ.get("KEEP_REHEARSAL") == "1",
+    )
 
 
 if __name__ == "__main__":

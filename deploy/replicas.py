@@ -19,7 +19,6 @@ when no request fails after detection and every export that was accepted
 (202) is finished by the worker: no task lost. Exits 1 otherwise.
 """
 
-import base64
 import csv
 import io
 import os
@@ -37,8 +36,19 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 from deploy import dockerfile, probes
-from deploy.harness import Processes, Report, StepFailed, free_port, request, run, temporary_database, wait_until
-from deploy.rehearse import compose_command, start_redis
+from deploy.harness import (
+    Report,
+    StepFailed,
+    free_port,
+    request,
+    run,
+    run_rehearsal,
+    start_services,
+    start_worker_and_beat,
+    wait_until,
+    worker_and_beat_ready,
+)
+from deploy.rehearse import compose_command
 
 REPO = Path(__file__).resolve().parents[1]
 LOAD_SECONDS = float(os.environ.get("REPLICAS_LOAD_SECONDS", "12"))
@@ -132,28 +142,18 @@ def rehearse(report: Report, work: Path, stack: ExitStack) -> None:
     if haproxy is None:
         report.check("HAProxy installed", False, "apt-get install haproxy (.ci/run does)")
         raise StepFailed("haproxy")
-    processes = Processes(work)
-    stack.callback(processes.stop_all)
-    database_url = stack.enter_context(temporary_database("clinicops_replicas"))
-    redis_port, proxy_port = free_port(), free_port()
+    services = start_services(stack, work, "clinicops_replicas")
+    processes = services.processes
+    proxy_port = free_port()
     web_ports = [free_port(), free_port()]
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    start_redis(processes, redis_port)
     bin_dir = Path(sys.executable).parent
     env = {
         "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "HOME": str(work),
         **{k: v for k, v in dockerfile.env(REPO / "Dockerfile").items() if k not in {"PATH", "PORT"}},
-        "SECRET_KEY": os.urandom(48).hex(),
-        "JWT_SIGNING_KEY": os.urandom(48).hex(),
-        # Production refuses to start without the audit log's signing key (a throwaway one here).
-        "AUDIT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
+        **services.app_env(),
         "MEDIA_ROOT": str(work / "media"),
-        "WEB_CONCURRENCY": "2",
         # One user sends every request here; the per-user throttle is not under test.
         "THROTTLE_USER": "1000000/minute",
     }
@@ -164,8 +164,9 @@ def rehearse(report: Report, work: Path, stack: ExitStack) -> None:
     webs = [
         processes.start(f"web{i + 1}", gunicorn, env=env | {"PORT": str(p)}, cwd=REPO) for i, p in enumerate(web_ports)
     ]
-    worker = processes.start("worker", in_repo(compose_command("celery")), env=env, cwd=REPO)
-    beat = processes.start("beat", in_repo(compose_command("celery-beat")), env=env, cwd=REPO)
+    worker, beat = start_worker_and_beat(
+        processes, in_repo(compose_command("celery")), in_repo(compose_command("celery-beat")), env=env, cwd=REPO
+    )
     sock_path = work / "haproxy.sock"
     servers = "\n".join(
         f"    server web{i + 1} 127.0.0.1:{p} check inter {CHECK_INTERVAL_MS}ms fall 2 rise 2"
@@ -184,8 +185,7 @@ def rehearse(report: Report, work: Path, stack: ExitStack) -> None:
     )
     if not up:
         raise StepFailed("web")
-    ready = wait_until(lambda: "ready" in worker.output() and "beat: Starting" in beat.output(), 30)
-    report.check("worker and Beat running", ready and worker.alive() and beat.alive())
+    report.check("worker and Beat running", worker_and_beat_ready(worker, beat))
 
     credentials = probes.Credentials.new()
     run(["python", "manage.py", "shell", "-c", probes.CREATE_USER], env=env | credentials.env(), cwd=REPO)
@@ -287,19 +287,9 @@ def in_repo(argv: list[str]) -> list[str]:
 def main() -> int:
     report = Report("replica rehearsal (two web instances behind HAProxy)")
     work = Path(tempfile.mkdtemp(prefix="clinicops-replicas-"))
-    try:
-        with ExitStack() as stack:
-            rehearse(report, work, stack)
-    except StepFailed:
-        pass
-    except Exception as exc:  # a crash is a failure, reported like one, after everything was stopped
-        report.check("replica rehearsal finished", False, f"{type(exc).__name__}: {exc}")
-    if report.failures:
-        for log in sorted(work.glob("*.log")):
-            print(f"--- tail of {log.name}")
-            print("\n".join(log.read_text(errors="replace").splitlines()[-20:]))
-    shutil.rmtree(work, ignore_errors=True)
-    return report.finish()
+    return run_rehearsal(
+        report, lambda stack: rehearse(report, work, stack), work=work, logs=work, crashed="replica rehearsal finished"
+    )
 
 
 if __name__ == "__main__":

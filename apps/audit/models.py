@@ -144,10 +144,15 @@ class AuditLeaf(models.Model):
 
     Written only by the sealer, in the transaction that writes the checkpoint
     covering it. A separate table keeps ``AuditEvent`` strictly insert-only.
+    ``event`` is unique but has no database foreign key: the sealer writes a leaf
+    only for an event it read in the same transaction, and the deferred check of
+    50,000 keys (each locking its event row) was a third of a seal; events cannot
+    be deleted anyway, the verifier reports a leaf without its event, and an
+    archive (``audit_archive``) may one day remove sealed events (docs/decisions.md).
     """
 
     log_index = models.BigIntegerField(primary_key=True)
-    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="leaf")
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="leaf", db_constraint=False)
     leaf_hash = models.BinaryField(max_length=32)
 
     def __str__(self) -> str:

@@ -23,17 +23,16 @@ import logging
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.audit import signing
 from apps.audit.checkpoint_format import SignedCheckpoint, format_time
+from apps.audit.entries import pending_entries
 from apps.audit.merkle import CompactRange, leaf_hash
-from apps.audit.models import CANONICAL_FIELDS, NODE_STRIDE, AuditCheckpoint, AuditLeaf, AuditNode, canonical_event
+from apps.audit.models import NODE_STRIDE, AuditCheckpoint, AuditLeaf, AuditNode
 from apps.audit.selectors import latest_checkpoint, legacy_chain_status, pending_events
 
 logger = logging.getLogger("clinicops.audit")
@@ -59,21 +58,22 @@ class SealResult:
     more: bool  # the batch was full: more events are waiting
 
 
-def _try_sealer_lock() -> bool:
-    if connection.vendor != "postgresql":
-        return True  # SQLite's write lock serializes sealers
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
-        return bool(cursor.fetchone()[0])
+def _lock_and_xmin() -> tuple[bool, int | None]:
+    """The sealer's lock (tried, never awaited) and the oldest transaction id still running, in one round trip.
 
-
-def _snapshot_xmin() -> int | None:
-    """The oldest transaction id still running: events below it are all committed or gone."""
+    Events with a txid below that xmin are all committed or gone. Its snapshot is taken when
+    the statement starts, before the lock is known to be ours: at worst an older xmin, which
+    only widens the next seal's window (safe). SQLite's write lock serializes sealers.
+    """
     if connection.vendor != "postgresql":
-        return None
+        return True, None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return int(cursor.fetchone()[0])
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s), pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            [SEALER_LOCK_KEY],
+        )
+        locked, xmin = cursor.fetchone()
+        return bool(locked), int(xmin)
 
 
 def _genesis_anchor(*, accept_broken_legacy_chain: bool) -> str:
@@ -94,15 +94,13 @@ def audit_seal(*, batch_size: int | None = None, accept_broken_legacy_chain: boo
     """Seal up to ``batch_size`` pending events into one new signed checkpoint, atomically."""
     limit = batch_size or settings.AUDIT_SEAL_BATCH
     with transaction.atomic():
-        if not _try_sealer_lock():
-            return SealResult(checkpoint=None, sealed=0, more=False)
         # Before reading anything: an event below this xmin that we cannot see will never exist.
-        xmin = _snapshot_xmin()
+        locked, xmin = _lock_and_xmin()
+        if not locked:
+            return SealResult(checkpoint=None, sealed=0, more=False)
         last = latest_checkpoint()
         horizon = last.txid_horizon if last else None
-        # "id + 0": order by id without letting the planner walk the whole primary key
-        # for the LIMIT; the txid range (BRIN) finds the few candidate rows.
-        rows = list(pending_events(horizon=horizon).order_by(F("id") + 0).values_list("id", *CANONICAL_FIELDS)[:limit])
+        rows = pending_entries(pending_events(horizon=horizon), limit=limit)
         if not rows:
             return SealResult(checkpoint=None, sealed=0, more=False)
         if last is None:
@@ -113,11 +111,12 @@ def audit_seal(*, batch_size: int | None = None, accept_broken_legacy_chain: boo
             frontier = CompactRange(last.tree_size, [bytes.fromhex(h) for h in last.frontier])
         leaves: list[tuple[int, int, bytes]] = []
         nodes: list[tuple[int, int, bytes]] = []
-        for pk, *values in rows:
-            entry = canonical_event(**dict(zip(CANONICAL_FIELDS, values, strict=True))).encode()
+        for pk, entry in rows:
             digest = leaf_hash(entry)
             leaves.append((frontier.size, pk, digest))
-            nodes.extend(node for node in frontier.append(digest) if node[0] % NODE_STRIDE == 0)
+            for node in frontier.append(digest):
+                if node[0] % NODE_STRIDE == 0:
+                    nodes.append(node)
         _write_rows(AuditLeaf, ("log_index", "event_id", "leaf_hash"), leaves)
         _write_rows(AuditNode, ("level", "index", "hash"), nodes)
         more = len(rows) >= limit
@@ -128,7 +127,7 @@ def audit_seal(*, batch_size: int | None = None, accept_broken_legacy_chain: boo
     return SealResult(checkpoint=checkpoint, sealed=len(rows), more=more)
 
 
-def _write_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[Any]) -> None:
+def _write_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple[int, int, bytes]]) -> None:
     """COPY on PostgreSQL (Django's bulk_create costs several times the hashing); bulk_create elsewhere."""
     if not rows:
         return
@@ -139,9 +138,10 @@ def _write_rows(model: type[models.Model], columns: tuple[str, ...], rows: list[
         return
     quote = connection.ops.quote_name
     statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    # One text buffer, one write: both tables' rows are (integer, integer, 32-byte hash), bytea as \\x hex.
+    text = "".join([f"{a}\t{b}\t\\\\x{digest.hex()}\n" for a, b, digest in rows])
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+        copy.write(text)
 
 
 def _store_checkpoint(*, frontier: CompactRange, prev_hash: str, horizon: int | None) -> AuditCheckpoint:

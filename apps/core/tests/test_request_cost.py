@@ -22,7 +22,6 @@ from django.urls import reverse
 from apps.core import throttling
 from apps.core.roles import Role
 from apps.core.tests.statements import counted
-from apps.core.tests.test_health import PrivateRedis
 from apps.patients.tests.factories import PatientFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
@@ -47,24 +46,6 @@ def closed_breaker():
     throttling.breaker.reset()
     yield
     throttling.breaker.reset()
-
-
-@pytest.fixture
-def private_redis(settings):
-    server = PrivateRedis()
-    server.start()
-    settings.REDIS_URL = server.url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "apps.core.cache.FailOpenRedisCache",
-            "LOCATION": server.url,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
-    yield server
-    if server.process is not None:
-        os.kill(server.process.pid, signal.SIGCONT)
-    server.stop()
 
 
 def cost(client, monkeypatch, path, params=None):
@@ -166,6 +147,8 @@ def test_with_redis_paused_a_read_costs_one_timeout_once(as_user, clinic, monkey
             elapsed.append(time.monotonic() - started)
     finally:
         os.kill(private_redis.process.pid, signal.SIGCONT)
+    # The figure docs/performance.md reports (target: within 600 ms); shown with pytest -s.
+    print("redis paused, five reads (ms):", [round(s * 1000) for s in elapsed])  # noqa: T201
     assert trips.count == 1, "only the first request waits for Redis"
     assert elapsed[0] < 1.0, elapsed  # one 0.5 s timeout, not two
     assert max(elapsed[1:]) < 0.3, elapsed

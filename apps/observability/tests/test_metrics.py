@@ -183,7 +183,7 @@ def test_multiprocess_mode_sums_every_process(tmp_path, api, metrics_on, monkeyp
 
 
 def test_the_worker_exporter_checks_the_token(metrics_on):
-    from apps.core.tests.test_health import free_port
+    from apps.core.tests.redis_server import free_port
     from apps.observability.exporter import serve_metrics_in_thread
 
     port = free_port()
@@ -204,7 +204,7 @@ def test_gunicorn_with_two_workers_reports_the_same_totals_from_either(tmp_path)
     import socket
     import time
 
-    from apps.core.tests.test_health import free_port
+    from apps.core.tests.redis_server import free_port
 
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
@@ -256,7 +256,7 @@ def test_gunicorn_with_two_workers_reports_the_same_totals_from_either(tmp_path)
 @pytest.mark.redis
 @pytest.mark.slow
 def test_a_real_worker_serves_its_task_metrics_on_its_own_port(probe_worker_factory, tmp_path):
-    from apps.core.tests.test_health import free_port
+    from apps.core.tests.redis_server import free_port
     from apps.observability.tests.probe_tasks import request_id_probe
 
     port = free_port()

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from apps.core import health
 from apps.core.periodic import periodic_tasks_sync
-from apps.core.tests.test_health import PrivateRedis
-from apps.observability.tests.conftest import REPO, service_env
+from apps.core.tests.redis_server import PrivateRedis
+from apps.core.tests.workers import REPO, service_env
 
 pytestmark = pytest.mark.django_db
 
