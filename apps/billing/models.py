@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, ClinicOwnedModel
 
@@ -180,10 +181,11 @@ class InvoiceLine(BaseModel):
 
 
 class PaymentMethod(models.TextChoices):
-    CASH = "cash", "Cash"
-    CARD = "card", "Card"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    INSURANCE = "insurance", "Insurance"
+    # Translated: the PDF prints the label in the clinic's language.
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    INSURANCE = "insurance", _("Insurance")
 
 
 class Payment(ClinicOwnedModel):

@@ -6,8 +6,7 @@ from rest_framework import serializers
 
 from apps.billing.credit_models import CreditNote, CreditNoteKind, CreditNoteLine
 from apps.billing.money import format_money, plain_decimal
-from apps.core.serializers import StrictInputSerializer
-from apps.patients.api.serializers import no_control_characters
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 
 
 def _positive(value: Any) -> None:

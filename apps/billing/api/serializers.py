@@ -19,8 +19,7 @@ from apps.billing.money import format_money, plain_decimal
 from apps.core.converters import as_date, as_id, as_instant
 from apps.core.dates import BoundedDateField
 from apps.core.outputs import OutputField, OutputSpec, computed, field
-from apps.core.serializers import StrictInputSerializer
-from apps.patients.api.serializers import no_control_characters
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 
 MAX_PERCENT = Decimal("100")
 

@@ -1,6 +1,8 @@
+import io
 from decimal import Decimal
 
 import factory
+from pypdf import PdfReader
 
 from apps.billing.models import Service
 from apps.billing.services import LineInput, invoice_create, invoice_issue
@@ -37,3 +39,22 @@ def issued_invoice(clinic, **kwargs):
     due_date = kwargs.pop("due_date", None)
     invoice = draft_invoice(clinic, **kwargs)
     return invoice_issue(actor=clinic.staff[Role.BILLING], invoice=invoice, due_date=due_date)
+
+
+def pdf_text(response):
+    """The text of a PDF response, as a reader's copy and paste would get it (pypdf)."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_fonts(response):
+    """The base names of the fonts a PDF response embeds."""
+    reader = PdfReader(io.BytesIO(response.content))
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]))
+    return names
