@@ -240,7 +240,7 @@ def compose_way(report: Report, docker: Docker, base_env: dict[str, str], scratc
         report.check("prod image: clinic create, then patient create", ok, detail)
         if records:
             report.check(
-                "prod image: invoice PDF renders with the image's DejaVu font",
+                "prod image: invoice PDF renders with the image's DejaVu and CJK fonts",
                 *probes.invoice_pdf(port, access, records),
             )
     report.check("prod image: security headers over X-Forwarded-Proto https", *probes.security_headers(port))
