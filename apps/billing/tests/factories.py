@@ -4,16 +4,16 @@ from decimal import Decimal
 import factory
 from pypdf import PdfReader
 
-from apps.billing.models import Service
+from apps.billing.models import CatalogItem
 from apps.billing.services import LineInput, invoice_create, invoice_issue
 from apps.clinics.tests.factories import ClinicFactory
 from apps.core.roles import Role
 from apps.patients.tests.factories import PatientFactory
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class CatalogItemFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Service
+        model = CatalogItem
 
     clinic = factory.SubFactory(ClinicFactory)
     code = factory.Sequence(lambda n: f"SVC-{n}")
