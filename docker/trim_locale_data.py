@@ -42,7 +42,7 @@ def needed_locale_files(locales: list[str] | None = None) -> set[str]:
             format_currency(Decimal("1234.50"), "EUR", locale=locale)
             format_date(date(2026, 3, 2), format="medium", locale=locale)
     finally:
-        localedata.load = original  # type: ignore[assignment]
+        localedata.load = original
         localedata._cache.clear()
     return loaded
 

@@ -21,7 +21,7 @@ TRIM = runpy.run_path(str(REPO / "docker" / "trim_locale_data.py"), run_name="tr
 
 
 def rendered() -> dict[str, tuple[str, ...]]:
-    out = {}
+    out: dict[str, tuple[str, ...]] = {}
     for tag in CLINIC_LOCALES:
         fmt = ClinicFormat(tag)
         out[tag] = (
