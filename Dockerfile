@@ -19,11 +19,19 @@ COPY requirements/ requirements/
 # ever needs compiling, install build-essential here, never in the runtime
 # stage. Translation sources (.po) are never read at run time (only the
 # compiled .mo are): 11 MB less.
+# OpenTelemetry (requirements/tracing.lock, ~20 MB) only with --build-arg TRACING=1.
+ARG TRACING=0
 RUN pip wheel --no-cache-dir --require-hashes --only-binary :all: --wheel-dir /wheels \
         -r requirements/production.lock \
  && python -m venv --without-pip /opt/venv \
  && pip --python /opt/venv/bin/python install --no-cache-dir --no-index --find-links /wheels \
         --require-hashes -r requirements/production.lock \
+ && if [ "$TRACING" = 1 ]; then \
+        pip wheel --no-cache-dir --require-hashes --only-binary :all: --wheel-dir /wheels \
+            -r requirements/tracing.lock \
+     && pip --python /opt/venv/bin/python install --no-cache-dir --no-index --find-links /wheels \
+            --require-hashes -r requirements/tracing.lock; \
+    fi \
  && find /opt/venv -name '*.po' -delete
 # The image's CycloneDX SBOM: every package in /opt/venv with its version,
 # licence and hashes, written by cyclonedx-py (hashed lock too) from this
@@ -43,7 +51,10 @@ COPY . .
 # WhiteNoise serves STATIC_ROOT alone, so the apps' own static sources then
 # leave the virtualenv (13 MB), and so do the vendor bundles' source maps
 # (18 MB with their .gz; only browser devtools ask for them).
-RUN ENV=production SECRET_KEY=collectstatic-placeholder-not-a-secret-0123456789-abcdefghij \
+# Babel's CLDR data is 32 MB for ~1,000 locales; invoices use the few of
+# apps/clinics/locales.py (and their parents): the rest goes (about 30 MB).
+RUN /opt/venv/bin/python docker/trim_locale_data.py /opt/venv/lib/python3.11/site-packages/babel/locale-data \
+ && ENV=production SECRET_KEY=collectstatic-placeholder-not-a-secret-0123456789-abcdefghij \
     ALLOWED_HOSTS=build.invalid DATABASE_URL=postgres://build.invalid/none \
     AUDIT_SIGNING_KEY=Y29sbGVjdHN0YXRpYy1wbGFjZWhvbGRlci1ub3RrZXk= \
     /opt/venv/bin/python manage.py collectstatic --noinput --verbosity 0 \
@@ -55,11 +66,12 @@ RUN ENV=production SECRET_KEY=collectstatic-placeholder-not-a-secret-0123456789-
 # ---- runtime: no compilers, no pip cache, no wheels, not root ----
 FROM python:3.11.7-slim-bookworm AS runtime
 
-# The one system package the application needs: invoice PDFs draw with DejaVu
-# Sans (settings.INVOICE_PDF_FONT). psycopg[binary] bundles libpq; the health
-# probe is Python, so no curl either.
+# The only system packages the application needs: invoice PDFs draw with DejaVu
+# Sans (settings.INVOICE_PDF_FONT, 3 MB) and, for Chinese, Japanese and Korean
+# names, WenQuanYi Micro Hei (INVOICE_PDF_FALLBACK_FONT, 5 MB). psycopg[binary]
+# bundles libpq; the health probe is Python, so no curl either.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-6 \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-6 fonts-wqy-microhei=0.2.0-beta-3.1 \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed uid/gid: volume ownership and platforms' runAsNonRoot checks can rely on it.

@@ -12,7 +12,7 @@ MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
 PORT ?= 8000
 
-.PHONY: help install install-dev install-runtime run serve demo test lint lint-deploy lint-kube typecheck migrations-check pytest schema rehearse rehearse-replicas image-test bench bench-patients bench-scheduling bench-billing clean lock lock-check audit backup restore-drill lint-migrations old-schema-test
+.PHONY: help install install-dev install-runtime run serve demo test lint lint-deploy lint-kube typecheck migrations-check pytest schema rehearse rehearse-replicas image-test bench bench-patients bench-scheduling bench-billing clean lock lock-check audit backup restore-drill lint-migrations old-schema-test messages
 
 help:
 	@echo "make run    - set up a virtualenv, migrate, load demo data and serve http://127.0.0.1:$(PORT)"
@@ -41,6 +41,7 @@ help:
 	@echo "make backup      - pg_dump of DATABASE_URL with a manifest (BACKUP_ARGS=--out DIR --keep-days N)"
 	@echo "make restore-drill - back up a scratch database, restore it, compare, verify, read a patient"
 	@echo "make lint-migrations - django-migration-linter over apps/ (PostgreSQL)"
+	@echo "make messages  - update locale/*/django.po from the code and compile the .mo (needs Debian's gettext)"
 	@echo "make old-schema-test - the previous release's tests on the schema this code migrates"
 
 # uv itself, with pip, from its hashed lock: the one step that is not uv.
@@ -187,6 +188,16 @@ restore-drill: install
 	$(BIN)/python -m deploy.restore_drill
 
 # django-migration-linter over every app under apps/ (needs PostgreSQL: DATABASE_URL).
+# Translations of document labels (locale/, English is the source language). The
+# compiled .mo are committed beside their .po, so tests, `make run` and the image
+# need no gettext tools; apps/billing/tests/test_pdf_labels.py fails on a stale .mo.
+MESSAGE_LANGUAGES ?= de
+messages: install
+	ENV=test $(MANAGE) makemessages --no-location $(foreach lang,$(MESSAGE_LANGUAGES),-l $(lang)) \
+		--ignore 'bench/*' --ignore 'tests/*' --ignore '*/tests/*' --ignore 'deploy/*' --ignore 'docs/*' \
+		--ignore 'staticfiles/*'
+	ENV=test $(MANAGE) compilemessages --ignore '.venv'
+
 lint-migrations: install
 	ENV=test $(BIN)/python -m deploy.lint_migrations
 

@@ -46,6 +46,7 @@ class Lock:
 # In dependency order: a constraint is compiled before the lock that uses it.
 LOCKS = (
     Lock("production"),  # the images and `make run`
+    Lock("tracing", constraint="production"),  # on top of production in an image built with TRACING=1
     Lock("development", constraint="production"),  # `make install` / `make test`
     Lock("bench", constraint="development"),  # `make bench` only
     Lock("checkov"),  # its own virtualenv (see requirements/checkov.txt)

@@ -110,9 +110,9 @@ def create_clinic_and_patient(port: int, access: str) -> tuple[bool, str, Record
 
 
 def invoice_pdf(port: int, access: str, records: Records) -> Check:
-    """An invoice PDF renders, with the DejaVu font embedded (a glyph outside Latin-1 needs it)."""
+    """An invoice PDF renders, with DejaVu (for a glyph outside Latin-1) and WenQuanYi (for Chinese) embedded."""
     auth = {"Authorization": f"Bearer {access}"}
-    line = {"description": "Konsultation, Łódź", "quantity": "1", "unit_price": "50.00", "tax_rate": "0"}
+    line = {"description": "Konsultation, Łódź, 诊疗", "quantity": "1", "unit_price": "50.00", "tax_rate": "0"}
     invoice = request(
         port,
         "POST",
@@ -126,8 +126,9 @@ def invoice_pdf(port: int, access: str, records: Records) -> Check:
         port, "GET", f"/api/v1/invoices/{invoice.json()['id']}/pdf/", headers=auth | {"Accept": "application/pdf"}
     )
     embedded = b"DejaVu" in pdf.body
-    ok = pdf.status == 200 and pdf.body.startswith(b"%PDF") and embedded
-    return ok, f"invoices/ 201, pdf/ {pdf.status}, {len(pdf.body)} bytes, DejaVu embedded: {embedded}"
+    cjk = b"WenQuanYi" in pdf.body
+    ok = pdf.status == 200 and pdf.body.startswith(b"%PDF") and embedded and cjk
+    return ok, f"invoices/ 201, pdf/ {pdf.status}, {len(pdf.body)} bytes, DejaVu embedded: {embedded}, WenQuanYi: {cjk}"
 
 
 def beat_task_executed(worker_log: Callable[[], str], redis_url: str) -> Check:

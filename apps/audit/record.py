@@ -35,8 +35,10 @@ _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def resource_type_of(model: type[models.Model]) -> str:
-    """The audit ``resource_type`` of a model: its class name in snake case."""
-    return _CAMEL_BOUNDARY.sub("_", model.__name__).lower()
+    """The audit ``resource_type`` of a model: its class name in snake case, unless it names its own
+    (``audit_resource_type``: a renamed model keeps its trail's name)."""
+    declared: str | None = getattr(model, "audit_resource_type", None)
+    return declared or _CAMEL_BOUNDARY.sub("_", model.__name__).lower()
 
 
 def target_of(obj: models.Model | AuditTarget) -> AuditTarget:

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.accounts.models import User
-from apps.billing.models import IdempotencyRecord, Invoice, InvoiceLine, Payment, Refund, Service
+from apps.billing.models import CatalogItem, IdempotencyRecord, Invoice, InvoiceLine, Payment, Refund
 from apps.billing.services import invoice_void
 from apps.core.admin import SuperuserOnlyAdmin, money
 from apps.core.errors import ApplicationError
@@ -26,8 +26,8 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
-@admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin[Service]):
+@admin.register(CatalogItem)
+class CatalogItemAdmin(admin.ModelAdmin[CatalogItem]):
     list_display = ["code", "name", "price", "tax_rate", "active", "clinic"]
     list_filter = ["active", "clinic"]
     search_fields = ["code", "name"]

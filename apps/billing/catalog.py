@@ -7,13 +7,13 @@ from django.db import IntegrityError, transaction
 from apps.accounts.models import User
 from apps.audit.record import audit_record
 from apps.billing.events import BillingEvent
-from apps.billing.models import Service
+from apps.billing.models import CatalogItem
 from apps.billing.services import check_currency
 from apps.clinics.models import Clinic
 from apps.core.errors import ConflictError
 
 
-def _save_service(service: Service) -> None:
+def _save_catalog_item(service: CatalogItem) -> None:
     service.full_clean(validate_unique=False, validate_constraints=False)  # the unique index decides, race-free
     try:
         with transaction.atomic():
@@ -25,12 +25,12 @@ def _save_service(service: Service) -> None:
 
 
 @transaction.atomic
-def service_create(*, actor: User, clinic: Clinic, data: dict[str, Any]) -> Service:
+def catalog_item_create(*, actor: User, clinic: Clinic, data: dict[str, Any]) -> CatalogItem:
     """Add a service to the clinic's catalog; codes are unique per clinic (409)."""
     data = dict(data)
     check_currency(clinic.currency, data.pop("currency", None))
-    service = Service(clinic=clinic, **data)
-    _save_service(service)
+    service = CatalogItem(clinic=clinic, **data)
+    _save_catalog_item(service)
     audit_record(
         actor=actor,
         obj=service,
@@ -41,7 +41,7 @@ def service_create(*, actor: User, clinic: Clinic, data: dict[str, Any]) -> Serv
 
 
 @transaction.atomic
-def service_update(*, actor: User, service: Service, changes: dict[str, Any]) -> Service:
+def catalog_item_update(*, actor: User, service: CatalogItem, changes: dict[str, Any]) -> CatalogItem:
     """Change a catalog entry. Existing invoice lines keep the price they were written with."""
     changes = dict(changes)
     check_currency(service.clinic.currency, changes.pop("currency", None))
@@ -50,7 +50,7 @@ def service_update(*, actor: User, service: Service, changes: dict[str, Any]) ->
         return service
     for name, value in changed.items():
         setattr(service, name, value)
-    _save_service(service)
+    _save_catalog_item(service)
     audit_record(
         actor=actor,
         obj=service,

@@ -2,39 +2,48 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from apps.billing.credit_models import CreditNote, CreditNoteKind
 from apps.billing.locale_format import ClinicFormat
 from apps.billing.money import format_money, plain_decimal
-from apps.billing.pdf import InvoicePdf, _patient_lines, clinic_header
+from apps.billing.pdf_page import InvoicePdf, clinic_header, document_language, labelled, patient_block
 
 
 def credit_note_pdf(note: CreditNote) -> bytes:
-    """Render a credit note (``invoice__patient`` and ``clinic`` selected)."""
-    clinic, invoice, currency = note.clinic, note.invoice, note.currency
+    """Render a credit note (``invoice__patient`` and ``clinic`` selected), labelled in the clinic's language."""
+    with document_language(note.clinic):
+        return _render(note)
 
+
+def _render(note: CreditNote) -> bytes:
+    clinic, invoice, currency = note.clinic, note.invoice, note.currency
     fmt = ClinicFormat(clinic.locale)
 
     def money(value: Decimal) -> str:
         return format_money(value, currency)
 
+    def total(value: Decimal) -> str:
+        return fmt.money(value, currency)
+
     pdf = InvoicePdf()
-    pdf.set_title(pdf.safe(f"Credit note {note.number}"))
+    title = _("Credit note %(number)s") % {"number": note.number}
+    pdf.set_title(pdf.safe(title))
     pdf.set_author(pdf.safe(clinic.name))
     pdf.add_page()
     clinic_header(pdf, clinic)
-    pdf.write_line(f"Credit note {note.number}", size=14, bold=True, height=8)
+    pdf.write_line(title, size=14, bold=True, height=8)
+    corrects = _("%(number)s of %(date)s") % {"number": invoice.number, "date": fmt.day(invoice.issue_date)}
     for label, value in (
-        ("Issue date", fmt.day(note.issue_date)),
-        ("Corrects invoice", f"{invoice.number} of {fmt.day(invoice.issue_date)}"),
-        ("Currency", currency),
+        (_("Issue date"), fmt.day(note.issue_date)),
+        (_("Corrects invoice"), corrects),
+        (_("Currency"), currency),
+        (_("Reason"), note.reason),
     ):
-        pdf.write_line(f"{label}: {value}", size=9, height=4.5)
-    pdf.write_line(f"Reason: {note.reason}", size=9, height=4.5)
+        pdf.write_line(labelled(label, value), size=9, height=4.5)
     pdf.ln(4)
-    pdf.write_line("Credit to", size=10, bold=True)
-    for part in _patient_lines(invoice):
-        pdf.write_line(part, size=10, height=5)
-    pdf.ln(4)
+    patient_block(pdf, _("Credit to"), invoice.patient)
     if note.kind == CreditNoteKind.LINES:
         pdf.set_font(pdf.body_font, "", 9)
         with pdf.table(
@@ -43,7 +52,14 @@ def credit_note_pdf(note: CreditNote) -> bytes:
             line_height=5.5,
             first_row_as_headings=True,
         ) as table:
-            table.row(["Description", "Qty", "Net", "Tax", "Total"])
+            headings = (
+                _("Description"),
+                _("Qty"),
+                pgettext("amount before tax", "Net"),
+                pgettext("amount of tax", "Tax"),
+                _("Total"),
+            )
+            table.row([pdf.safe(heading) for heading in headings])
             for row in note.lines.select_related("invoice_line"):
                 table.row(
                     [
@@ -56,12 +72,12 @@ def credit_note_pdf(note: CreditNote) -> bytes:
                 )
         pdf.ln(4)
     else:
-        what = "Everything that remained of the invoice" if note.kind == CreditNoteKind.FULL else "An amount"
+        what = _("Everything that remained of the invoice") if note.kind == CreditNoteKind.FULL else _("An amount")
         pdf.write_line(what, size=10)
-    pdf.write_line(f"Net: -{fmt.money(note.net_amount, currency)}", size=10)
-    pdf.write_line(f"Tax: -{fmt.money(note.tax_amount, currency)}", size=10)
-    pdf.write_line(f"Credited: -{fmt.money(note.total, currency)}", size=12, bold=True, height=7)
+    pdf.write_line(labelled(pgettext("amount before tax", "Net"), f"-{total(note.net_amount)}"), size=10)
+    pdf.write_line(labelled(pgettext("amount of tax", "Tax"), f"-{total(note.tax_amount)}"), size=10)
+    pdf.write_line(labelled(_("Credited"), f"-{total(note.total)}"), size=12, bold=True, height=7)
     if note.refunded_amount:
-        pdf.write_line(f"Refunded to the patient: {fmt.money(note.refunded_amount, currency)}", size=10)
-    pdf.write_line(f"Invoice balance now: {fmt.money(invoice.balance, currency)}", size=11, bold=True, height=6)
+        pdf.write_line(labelled(_("Refunded to the patient"), total(note.refunded_amount)), size=10)
+    pdf.write_line(labelled(_("Invoice balance now"), total(invoice.balance)), size=11, bold=True, height=6)
     return bytes(pdf.output())

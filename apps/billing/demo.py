@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from apps.accounts.models import User
-from apps.billing.models import Invoice, Service
+from apps.billing.models import CatalogItem, Invoice
 from apps.billing.overdue import invoices_mark_overdue
 from apps.billing.payments import payment_record, refund_record
 from apps.billing.services import LineInput, invoice_create, invoice_issue, invoice_void
@@ -48,11 +48,11 @@ def demo_billing(clinic: Clinic, *, actor: User) -> int:
         for name, value in details.items():
             setattr(clinic, name, value)
         clinic.save(update_fields=[*details, "updated_at"])
-    if Service.objects.filter(clinic=clinic).exists():
+    if CatalogItem.objects.filter(clinic=clinic).exists():
         return 0
     vat = clinic.country == "DE"
     services = {
-        code: Service.objects.create(
+        code: CatalogItem.objects.create(
             clinic=clinic, code=code, name=name, price=Decimal(price), tax_rate=Decimal(rate if vat else "0")
         )
         for code, name, price, rate in CATALOG

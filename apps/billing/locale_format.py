@@ -17,6 +17,14 @@ class ClinicFormat:
 
     def __init__(self, locale: str) -> None:
         self.locale = locale.replace("-", "_") if locale else ""
+        if self.locale:
+            from babel import Locale, UnknownLocaleError
+
+            try:
+                Locale.parse(self.locale).currency_formats  # noqa: B018  (loads the locale's data, or fails)
+            except (UnknownLocaleError, ValueError, OSError):
+                # Not one of apps/clinics/locales.py (the image keeps only their CLDR data): neutral formats.
+                self.locale = ""
 
     def money(self, amount: Decimal, currency: str) -> str:
         """The amount with its currency, in the currency's decimal places."""

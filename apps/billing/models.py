@@ -1,4 +1,4 @@
-"""Billing: a clinic's service catalog, invoices and their lines, payments, refunds, idempotency records.
+"""Billing: a clinic's catalog (CatalogItem), invoices and their lines, payments, refunds, idempotency records.
 
 Every amount is a Decimal column. Amounts that are charged or paid are stored
 already rounded to the currency's minor unit (apps.billing.money); unit
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel, ClinicOwnedModel
 
@@ -20,13 +21,18 @@ def _money(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("0"), **kwargs)  # type: ignore[arg-type]
 
 
-class Service(ClinicOwnedModel):
-    """An entry of a clinic's catalog: what the clinic charges for, at which price and tax rate.
+class CatalogItem(ClinicOwnedModel):
+    """An entry of a clinic's catalog (a "service" in the API): what the clinic charges for, at which
+    price and tax rate.
 
-    Lines copy the price and rate when they are written, so changing the
-    catalog never changes an existing invoice. Services are deactivated, not
-    deleted, once lines refer to them.
+    Named apart from the services layer (``services.py``); it keeps the table
+    and the API and audit names of its first name, ``Service``. Lines copy the
+    price and rate when they are written, so changing the catalog never changes
+    an existing invoice. Entries are deactivated, not deleted, once lines refer
+    to them.
     """
+
+    audit_resource_type = "service"  # the audit trail's name for it, from before the rename
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False)
     code = models.CharField(max_length=30)
@@ -37,6 +43,7 @@ class Service(ClinicOwnedModel):
     active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "billing_service"
         ordering = ["code", "id"]
         constraints = [models.UniqueConstraint(fields=["clinic", "code"], name="billing_service_code_unique")]
 
@@ -155,7 +162,7 @@ class InvoiceLine(BaseModel):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(CatalogItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=200)
     quantity = models.DecimalField(max_digits=12, decimal_places=4)
     unit_price = models.DecimalField(max_digits=12, decimal_places=4)
@@ -180,10 +187,11 @@ class InvoiceLine(BaseModel):
 
 
 class PaymentMethod(models.TextChoices):
-    CASH = "cash", "Cash"
-    CARD = "card", "Card"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    INSURANCE = "insurance", "Insurance"
+    # Translated: the PDF prints the label in the clinic's language.
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    INSURANCE = "insurance", _("Insurance")
 
 
 class Payment(ClinicOwnedModel):

@@ -19,7 +19,7 @@ from apps.audit.record import audit_record
 from apps.billing.appointments import resolve_appointment, save_linked
 from apps.billing.drafts import require_draft_writer
 from apps.billing.events import BillingEvent
-from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus, Service
+from apps.billing.models import CatalogItem, Invoice, InvoiceLine, InvoiceStatus
 from apps.billing.money import decimal_places, line_amounts, minor_units
 from apps.clinics.models import Clinic
 from apps.clinics.services import clinic_counter_next
@@ -107,7 +107,7 @@ def _build_lines(clinic: Clinic, currency: str, lines: Sequence[LineInput]) -> l
     if len(lines) > MAX_LINES:
         raise ApplicationError(f"At most {MAX_LINES} lines.", fields={"lines": [f"At most {MAX_LINES} lines."]})
     wanted = {line.service_id for line in lines if line.service_id is not None}
-    services = {s.pk: s for s in Service.objects.filter(clinic_id=clinic.pk, pk__in=wanted, active=True)}
+    services = {s.pk: s for s in CatalogItem.objects.filter(clinic_id=clinic.pk, pk__in=wanted, active=True)}
     errors: dict[str, dict[str, list[str]]] = {}
     built = []
     for position, line in enumerate(lines, start=1):

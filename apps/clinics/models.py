@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from apps.clinics.locales import CLINIC_LOCALES
 from apps.core.currencies import is_currency
 from apps.core.models import BaseModel, ClinicOwned, ClinicOwnedModel
 from apps.core.roles import Role
@@ -47,8 +48,11 @@ class Clinic(ClinicOwned, BaseModel):
     # What an invoice must carry (e.g. in Germany, UStG section 14): the legal name and the tax number.
     legal_name = models.CharField(max_length=200, blank=True, default="", db_default="")
     tax_number = models.CharField(max_length=40, blank=True, default="", db_default="")
-    # BCP 47 ("de-DE", "en-US"): how invoices format amounts and dates; blank keeps "103.80 EUR" and ISO dates.
-    locale = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # BCP 47 ("de-DE", "en-US"): how invoices format amounts and dates, and their labels' language;
+    # blank keeps "103.80 EUR", ISO dates and English labels. One of apps/clinics/locales.py.
+    locale = models.CharField(
+        max_length=16, blank=True, default="", db_default="", choices=list(CLINIC_LOCALES.items())
+    )
 
     class Meta:
         ordering = ["name"]

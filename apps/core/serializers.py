@@ -1,5 +1,6 @@
 """Serializer bases shared by every API."""
 
+import unicodedata
 from typing import Any
 
 from rest_framework import serializers
@@ -14,3 +15,9 @@ class StrictInputSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+def no_control_characters(value: str) -> None:
+    """Refuses control characters (NUL, escapes, newlines) in a one-line text field."""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise serializers.ValidationError("Control characters are not allowed.")

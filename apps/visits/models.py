@@ -57,7 +57,7 @@ class VisitService(BaseModel):
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="services")
     position = models.PositiveSmallIntegerField()
-    service = models.ForeignKey("billing.Service", on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey("billing.CatalogItem", on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("1"))
 
     class Meta:

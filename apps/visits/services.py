@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.record import audit_record
-from apps.billing.models import Service
+from apps.billing.models import CatalogItem
 from apps.core.errors import ApplicationError, ConflictError, ForbiddenError
 from apps.scheduling.models import Appointment, AppointmentStatus
 from apps.visits.codes import clean_diagnosis_codes
@@ -55,7 +55,9 @@ def _build_services(clinic_id: Any, items: Sequence[PerformedInput]) -> list[Vis
     if len(items) > MAX_SERVICES:
         raise ApplicationError(f"At most {MAX_SERVICES} services.", fields={"services": [f"At most {MAX_SERVICES}."]})
     wanted = {item.service_id for item in items}
-    known = set(Service.objects.filter(clinic_id=clinic_id, pk__in=wanted, active=True).values_list("pk", flat=True))
+    known = set(
+        CatalogItem.objects.filter(clinic_id=clinic_id, pk__in=wanted, active=True).values_list("pk", flat=True)
+    )
     errors: dict[str, dict[str, list[str]]] = {}
     for index, item in enumerate(items):
         if item.service_id not in known:

@@ -235,6 +235,10 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # storage and logs; each clinic has its own zone
 USE_I18N = True
+# The languages of invoice and credit-note labels (a clinic's locale picks one: apps/clinics/locales.py).
+# Catalogs: locale/<lang>/LC_MESSAGES/django.po, compiled .mo committed beside them (docs/decisions.md).
+LANGUAGES = [("en", "English"), ("de", "German")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static files --------------------------------------------------------
@@ -316,8 +320,13 @@ MIGRATE_LOCK_TIMEOUT = config("MIGRATE_LOCK_TIMEOUT", default="5s")
 # --- Billing ---------------------------------------------------------------
 # A Unicode TrueType font for invoice PDFs (Debian: fonts-dejavu-core). Without
 # it, PDFs fall back to Helvetica and draw non-Latin-1 characters as "?".
+# The fallback draws what DejaVu lacks: Chinese, Japanese, Korean (Debian:
+# fonts-wqy-microhei, 5 MB); "" turns it off (apps/billing/pdf_page.py).
 INVOICE_PDF_FONT = config("INVOICE_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 INVOICE_PDF_FONT_BOLD = config("INVOICE_PDF_FONT_BOLD", default="/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+INVOICE_PDF_FALLBACK_FONT = config(
+    "INVOICE_PDF_FALLBACK_FONT", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
 
 # --- Reminders -------------------------------------------------------------
 # Email goes through EMAIL_BACKEND; SMS through this class (apps.scheduling.sms).

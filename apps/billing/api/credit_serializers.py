@@ -6,8 +6,8 @@ from rest_framework import serializers
 
 from apps.billing.credit_models import CreditNote, CreditNoteKind, CreditNoteLine
 from apps.billing.money import format_money, plain_decimal
-from apps.core.serializers import StrictInputSerializer
-from apps.patients.api.serializers import no_control_characters
+from apps.core.filters import IdParam, ListFilter
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 
 
 def _positive(value: Any) -> None:
@@ -113,5 +113,5 @@ class CreditNoteOutput(serializers.ModelSerializer[CreditNote]):
         return format_money(note.invoice.balance, note.currency)
 
 
-class CreditNoteListQuery(serializers.Serializer):
-    invoice = serializers.UUIDField(required=False)
+class CreditNoteListFilter(ListFilter):
+    invoice = IdParam(help_text="Only this invoice's credit notes.")

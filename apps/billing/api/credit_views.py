@@ -2,67 +2,37 @@
 
 from typing import Any
 
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import renderers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
-from apps.audit.record import audit_record, audit_record_reads
-from apps.billing import credit_notes
-from apps.billing.api.credit_serializers import CreditNoteCreateInput, CreditNoteListQuery, CreditNoteOutput
+from apps.audit.record import audit_record
+from apps.billing import credit_notes, selectors
+from apps.billing.api.credit_serializers import CreditNoteCreateInput, CreditNoteListFilter, CreditNoteOutput
 from apps.billing.api.views import PdfRenderer
-from apps.billing.credit_models import CreditNote, CreditNoteLine
+from apps.billing.credit_models import CreditNote
 from apps.billing.events import BillingEvent
 from apps.billing.models import Invoice
 from apps.core.roles import WRITE
 from apps.core.tenancy import record_by_id
-from apps.core.viewsets import ClinicScopedViewSet
-
-
-def _detailed(queryset: Any) -> Any:
-    lines = CreditNoteLine.objects.select_related("credit_note").order_by("invoice_line__position")
-    return queryset.select_related("invoice").prefetch_related(Prefetch("lines", queryset=lines))
+from apps.core.viewsets import ClinicScopedViewSet, ListRoute, RetrieveRoute
 
 
 class CreditNoteViewSet(ClinicScopedViewSet):
     """Credit notes: issued on creation, with their own gapless numbers; never changed or deleted."""
 
     resource = "credit_notes"
-    serializer_class = CreditNoteOutput
     http_method_names = ["get", "post", "head", "options"]
+    list_route = ListRoute(filters=CreditNoteListFilter, select=selectors.credit_note_list, output=CreditNoteOutput)
+    retrieve_route = RetrieveRoute(output=CreditNoteOutput, select=selectors.credit_note_read)
 
     def get_base_queryset(self) -> Any:
-        return _detailed(CreditNote.objects.all())
-
-    @extend_schema(
-        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), CreditNoteListQuery],
-        responses=CreditNoteOutput(many=True),
-    )
-    def list(self, request: Request) -> Response:
-        query = CreditNoteListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        notes = self.get_queryset().order_by("-issued_at", "-id")
-        if query.validated_data.get("invoice"):
-            notes = notes.filter(invoice_id=query.validated_data["invoice"])
-        page = self.paginate_queryset(notes) or []
-        audit_record_reads(
-            actor=request_user(request),
-            event=BillingEvent.CREDIT_NOTE_LIST,
-            model=CreditNote,
-            rows=page,
-            query=dict(request.query_params.items()),
-        )
-        return self.get_paginated_response(CreditNoteOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        note = self.get_object()
-        audit_record(actor=request_user(request), obj=note, event=BillingEvent.CREDIT_NOTE_READ)
-        return Response(CreditNoteOutput(note).data)
+        return selectors.credit_note_queryset(CreditNote.objects.all())
 
     @extend_schema(request=CreditNoteCreateInput, responses={201: CreditNoteOutput})
     def create(self, request: Request) -> Response:
@@ -90,7 +60,7 @@ class CreditNoteViewSet(ClinicScopedViewSet):
             ],
             amount=fields.get("amount"),
         )
-        fresh = _detailed(CreditNote.objects.filter(pk=note.pk)).get()
+        fresh = selectors.credit_note_queryset(CreditNote.objects.filter(pk=note.pk)).get()
         return Response(CreditNoteOutput(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})

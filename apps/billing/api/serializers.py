@@ -14,13 +14,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.billing.models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod, Refund, Service
+from apps.billing.models import CatalogItem, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod, Refund
 from apps.billing.money import format_money, plain_decimal
 from apps.core.converters import as_date, as_id, as_instant
 from apps.core.dates import BoundedDateField
+from apps.core.filters import IdParam, ListFilter, ordering_param
 from apps.core.outputs import OutputField, OutputSpec, computed, field
-from apps.core.serializers import StrictInputSerializer
-from apps.patients.api.serializers import no_control_characters
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 
 MAX_PERCENT = Decimal("100")
 
@@ -157,13 +157,13 @@ class PlainDecimalField(serializers.Field):
         return plain_decimal(value, self.min_places)
 
 
-class ServiceOutput(serializers.ModelSerializer[Service]):
+class ServiceOutput(serializers.ModelSerializer[CatalogItem]):
     clinic = serializers.UUIDField(source="clinic_id")
     price = PlainDecimalField(min_places=2)
     tax_rate = PlainDecimalField()
 
     class Meta:
-        model = Service
+        model = CatalogItem
         fields = ["id", "clinic", "code", "name", "price", "tax_rate", "active", "created_at", "updated_at"]
 
 
@@ -329,12 +329,25 @@ class RefundReceiptOutput(RefundOutput):
         return format_money(refund.payment.invoice.balance, refund.currency)
 
 
-class InvoiceListQuery(serializers.Serializer):
-    """Query parameters of the invoice list."""
+class CatalogListFilter(ListFilter):
+    active = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only active (true) or inactive (false) entries."
+    )
 
+
+class InvoiceListFilter(ListFilter):
     status = serializers.ChoiceField(choices=InvoiceStatus.choices, required=False)
-    patient = serializers.UUIDField(required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    patient = IdParam(help_text="Only this patient's invoices.")
+    overdue = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only overdue (true) or not overdue (false) invoices."
+    )
+    ordering = ordering_param(
+        "number", "issue_date", help_text="By number or issue date (drafts last); default: newest first."
+    )
+
+
+class PaymentListFilter(ListFilter):
+    invoice = IdParam(help_text="Only this invoice's payments.")
 
 
 class RevenueQuery(serializers.Serializer):

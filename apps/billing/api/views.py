@@ -11,16 +11,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.authentication import request_user
-from apps.audit.record import audit_record, audit_record_reads
+from apps.audit.record import audit_record
 from apps.billing import catalog, idempotency, payments, selectors, services
 from apps.billing.api.serializers import (
+    INVOICE_OUTPUT,
+    CatalogListFilter,
     InvoiceCreateInput,
     InvoiceIssueInput,
-    InvoiceListQuery,
+    InvoiceListFilter,
     InvoiceOutput,
     InvoiceUpdateInput,
     InvoiceVoidInput,
     PaymentInput,
+    PaymentListFilter,
     PaymentOutput,
     PaymentReceiptOutput,
     RefundInput,
@@ -30,11 +33,10 @@ from apps.billing.api.serializers import (
     ServiceUpdateInput,
 )
 from apps.billing.events import BillingEvent
-from apps.billing.models import Invoice, Payment, Service
+from apps.billing.models import CatalogItem, Invoice, Payment
 from apps.clinics.models import Clinic
 from apps.core.roles import CREATE, READ
-from apps.core.tenancy import parse_uuid_param
-from apps.core.viewsets import ClinicScopedViewSet
+from apps.core.viewsets import ClinicScopedViewSet, ListRoute, RetrieveRoute
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     idempotency.HEADER,
@@ -98,27 +100,15 @@ def _idempotent(request: Request, *, clinic_id: Any, key: str | None, perform: A
 
 
 class ServiceViewSet(ClinicScopedViewSet):
-    """A clinic's catalog. Services are deactivated (``active: false``), never deleted."""
+    """A clinic's catalog (CatalogItem). Entries are deactivated (``active: false``), never deleted."""
 
     resource = "services"
-    serializer_class = ServiceOutput
     http_method_names = ["get", "post", "patch", "head", "options"]
+    list_route = ListRoute(filters=CatalogListFilter, select=selectors.catalog_list, output=ServiceOutput)
+    retrieve_route = RetrieveRoute(output=ServiceOutput)
 
     def get_base_queryset(self) -> Any:
-        return Service.objects.all()
-
-    @extend_schema(
-        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), OpenApiParameter("active", bool)],
-        responses=ServiceOutput(many=True),
-    )
-    def list(self, request: Request) -> Response:
-        raw = request.query_params.get("active")
-        active = None if raw in (None, "") else raw.lower() in ("1", "true", "yes")
-        page = self.paginate_queryset(selectors.service_list(queryset=self.get_queryset(), active=active))
-        return self.get_paginated_response(ServiceOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ServiceOutput(self.get_object()).data)
+        return CatalogItem.objects.all()
 
     @extend_schema(request=ServiceCreateInput, responses={201: ServiceOutput})
     def create(self, request: Request) -> Response:
@@ -126,7 +116,7 @@ class ServiceViewSet(ClinicScopedViewSet):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         clinic = _clinic_for_create(self, fields.pop("clinic"))
-        service = catalog.service_create(actor=request_user(request), clinic=clinic, data=fields)
+        service = catalog.catalog_item_create(actor=request_user(request), clinic=clinic, data=fields)
         return Response(ServiceOutput(service).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ServiceUpdateInput, responses=ServiceOutput)
@@ -134,7 +124,7 @@ class ServiceViewSet(ClinicScopedViewSet):
         service = self.get_object()
         data = ServiceUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        service = catalog.service_update(actor=request_user(request), service=service, changes=data.validated_data)
+        service = catalog.catalog_item_update(actor=request_user(request), service=service, changes=data.validated_data)
         return Response(ServiceOutput(service).data)
 
 
@@ -154,47 +144,15 @@ class InvoiceViewSet(ClinicScopedViewSet):
         "payment_create": "take_payment",
         "pdf": READ,
     }
-    serializer_class = InvoiceOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    list_route = ListRoute(filters=InvoiceListFilter, select=selectors.invoice_list, output=INVOICE_OUTPUT)
+    retrieve_route = RetrieveRoute(output=INVOICE_OUTPUT, select=selectors.invoice_read)
 
     def get_base_queryset(self) -> Any:
-        return Invoice.objects.all()
+        return selectors.invoice_queryset(Invoice.objects.all())
 
     def _output(self, invoice: Invoice) -> dict[str, Any]:
         return InvoiceOutput(invoice).data  # its lines in one query
-
-    @extend_schema(
-        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), InvoiceListQuery], responses=InvoiceOutput(many=True)
-    )
-    def list(self, request: Request) -> Response:
-        query = InvoiceListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        invoices = selectors.invoice_list(
-            queryset=self.get_queryset(),
-            status=query.validated_data.get("status"),
-            patient_id=query.validated_data.get("patient"),
-            overdue=query.validated_data.get("overdue"),
-        )
-        page = self.paginate_queryset(invoices) or []
-        audit_record_reads(
-            actor=request_user(request),
-            event=BillingEvent.INVOICE_LIST,
-            model=Invoice,
-            rows=page,
-            query=dict(request.query_params.items()),
-            related={"patients": "patient_id"},
-        )
-        return self.get_paginated_response(InvoiceOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        invoice = self.get_object()
-        audit_record(
-            actor=request_user(request),
-            obj=invoice,
-            event=BillingEvent.INVOICE_READ,
-            changes={"patient": str(invoice.patient_id)},
-        )
-        return Response(InvoiceOutput(invoice).data)
 
     @extend_schema(request=InvoiceCreateInput, responses={201: InvoiceOutput})
     def create(self, request: Request) -> Response:
@@ -264,8 +222,12 @@ class InvoiceViewSet(ClinicScopedViewSet):
     def payments(self, request: Request, pk: str) -> Response:
         """The invoice's payments and their refunds."""
         invoice = self.get_object()
-        payments_of = selectors.payment_list(queryset=Payment.objects.all(), invoice_id=invoice.pk)
-        page = self.paginate_queryset(payments_of)
+        # Scoped as every list is (Payment.objects.visible_to), to the invoice's clinic found above.
+        page = selectors.payment_list(
+            access=self.access,
+            filters={"invoice": invoice.pk},
+            paginate=lambda rows: self.paginate_queryset(rows) or [],
+        )
         return self.get_paginated_response(PaymentOutput(page, many=True).data)
 
     @extend_schema(
@@ -312,24 +274,12 @@ class PaymentViewSet(ClinicScopedViewSet):
 
     resource = "payments"
     action_permissions = {"refunds": "refund"}
-    serializer_class = PaymentOutput
     http_method_names = ["get", "post", "head", "options"]
+    list_route = ListRoute(filters=PaymentListFilter, select=selectors.payment_list, output=PaymentOutput)
+    retrieve_route = RetrieveRoute(output=PaymentOutput)  # one query more for its refunds
 
     def get_base_queryset(self) -> Any:
         return Payment.objects.all()
-
-    @extend_schema(
-        parameters=[OpenApiParameter("clinic", OpenApiTypes.UUID), OpenApiParameter("invoice", OpenApiTypes.UUID)],
-        responses=PaymentOutput(many=True),
-    )
-    def list(self, request: Request) -> Response:
-        raw_invoice = request.query_params.get("invoice")
-        invoice_id = parse_uuid_param(raw_invoice, "invoice") if raw_invoice else None
-        page = self.paginate_queryset(selectors.payment_list(queryset=self.get_queryset(), invoice_id=invoice_id))
-        return self.get_paginated_response(PaymentOutput(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(PaymentOutput(self.get_object()).data)  # one query more for its refunds
 
     @extend_schema(
         request=RefundInput,

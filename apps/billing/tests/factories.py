@@ -1,17 +1,19 @@
+import io
 from decimal import Decimal
 
 import factory
+from pypdf import PdfReader
 
-from apps.billing.models import Service
+from apps.billing.models import CatalogItem
 from apps.billing.services import LineInput, invoice_create, invoice_issue
 from apps.clinics.tests.factories import ClinicFactory
 from apps.core.roles import Role
 from apps.patients.tests.factories import PatientFactory
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class CatalogItemFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Service
+        model = CatalogItem
 
     clinic = factory.SubFactory(ClinicFactory)
     code = factory.Sequence(lambda n: f"SVC-{n}")
@@ -37,3 +39,22 @@ def issued_invoice(clinic, **kwargs):
     due_date = kwargs.pop("due_date", None)
     invoice = draft_invoice(clinic, **kwargs)
     return invoice_issue(actor=clinic.staff[Role.BILLING], invoice=invoice, due_date=due_date)
+
+
+def pdf_text(response):
+    """The text of a PDF response, as a reader's copy and paste would get it (pypdf)."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(response.content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_fonts(response):
+    """The base names of the fonts a PDF response embeds."""
+    reader = PdfReader(io.BytesIO(response.content))
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]))
+    return names

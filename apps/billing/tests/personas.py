@@ -7,7 +7,7 @@ from apps.billing.credit_notes import credit_note_issue
 from apps.billing.models import IdempotencyRecord, Refund
 from apps.billing.payments import payment_record
 from apps.billing.services import invoice_void
-from apps.billing.tests.factories import ServiceFactory, draft_invoice, issued_invoice
+from apps.billing.tests.factories import CatalogItemFactory, draft_invoice, issued_invoice
 from apps.core.roles import Role
 from apps.patients.tests.personas import new_patient_id
 from tests.personas import PersonaCase, Target
@@ -61,9 +61,10 @@ PERSONAS = {
     "credit-note-list": PersonaCase(make_object=a_credit_note, body=new_credit_note, body_clinic_field="invoice"),
     "credit-note-detail": PersonaCase(make_object=a_credit_note),
     "credit-note-pdf": PersonaCase(make_object=a_credit_note),
-    "service-list": PersonaCase(make_object=lambda target: ServiceFactory(clinic=target.clinic), body=new_service),
+    "service-list": PersonaCase(make_object=lambda target: CatalogItemFactory(clinic=target.clinic), body=new_service),
     "service-detail": PersonaCase(
-        make_object=lambda target: ServiceFactory(clinic=target.clinic), body=lambda target, obj: {"name": "Renamed"}
+        make_object=lambda target: CatalogItemFactory(clinic=target.clinic),
+        body=lambda target, obj: {"name": "Renamed"},
     ),
     "invoice-list": PersonaCase(make_object=a_draft, body=new_invoice),
     # Receptionists write the drafts they created ("write_own_draft"); anyone's draft needs "write".

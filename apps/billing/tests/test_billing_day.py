@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from apps.billing.models import Invoice, InvoiceStatus, Payment
-from apps.billing.tests.factories import ServiceFactory
+from apps.billing.tests.factories import CatalogItemFactory
 from apps.core.roles import Role
 from apps.visits.tests.factories import appointment_of
 
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_receptionists_billing_day(as_user, api, clinic):
-    consult = ServiceFactory(clinic=clinic, code="CONS", name="Consultation", price=Decimal("87.23"), tax_rate=19)
-    swab = ServiceFactory(clinic=clinic, code="SWAB", name="Swab", price=Decimal("12.00"), tax_rate=0)
+    consult = CatalogItemFactory(clinic=clinic, code="CONS", name="Consultation", price=Decimal("87.23"), tax_rate=19)
+    swab = CatalogItemFactory(clinic=clinic, code="SWAB", name="Swab", price=Decimal("12.00"), tax_rate=0)
     morning, noon, late = appointment_of(clinic), appointment_of(clinic), appointment_of(clinic)
     desk = as_user(clinic.staff[Role.RECEPTIONIST])
     invoices = reverse("invoice-list")

@@ -12,7 +12,7 @@ from apps.billing.models import Invoice, Payment, Refund
 from apps.billing.payments import payment_record, refund_record
 from apps.billing.reports import aging_report
 from apps.billing.services import LineInput, clinic_today, invoice_void
-from apps.billing.tests.factories import ServiceFactory, draft_invoice, issued_invoice
+from apps.billing.tests.factories import CatalogItemFactory, draft_invoice, issued_invoice
 from apps.core.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +39,8 @@ def pay(clinic, invoice, amount, when):
 
 def march_of(clinic):
     """The data set of the hand-computed figures below (clinic in Europe/Berlin, EUR)."""
-    cons = ServiceFactory(clinic=clinic, code="CONS", name="Consultation", price=D("80.00"), tax_rate=D("0"))
-    cert = ServiceFactory(clinic=clinic, code="CERT", name="Certificate", price=D("20.00"), tax_rate=D("19"))
+    cons = CatalogItemFactory(clinic=clinic, code="CONS", name="Consultation", price=D("80.00"), tax_rate=D("0"))
+    cert = CatalogItemFactory(clinic=clinic, code="CERT", name="Certificate", price=D("20.00"), tax_rate=D("19"))
 
     def service_lines(*pairs):
         return [LineInput(service_id=service.pk, quantity=D(quantity)) for service, quantity in pairs]

@@ -4,9 +4,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.clinics.locales import CLINIC_LOCALES
 from apps.clinics.models import Clinic, Membership, validate_country, validate_currency, validate_time_zone
 from apps.core.roles import Role
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 from apps.core.tenancy import clinic_roles
 
 
@@ -26,6 +27,9 @@ class ClinicOutput(serializers.ModelSerializer[Clinic]):
             "phone",
             "email",
             "require_mfa_for_managers",
+            "legal_name",
+            "tax_number",
+            "locale",
             "my_role",
             "created_at",
         ]
@@ -45,6 +49,19 @@ class ClinicCreateInput(StrictInputSerializer):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     require_mfa_for_managers = serializers.BooleanField(required=False)
+    # What invoices print: the legal name beside the trading name, the tax number, the locale's formats and labels.
+    legal_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[no_control_characters]
+    )
+    tax_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, validators=[no_control_characters]
+    )
+    locale = serializers.ChoiceField(
+        choices=list(CLINIC_LOCALES.items()),
+        required=False,
+        allow_blank=True,
+        help_text="BCP 47, e.g. de-DE: amounts, dates and labels of invoices; blank: 103.80 EUR, ISO dates, English.",
+    )
 
 
 class ClinicUpdateInput(ClinicCreateInput):

@@ -47,7 +47,16 @@ PERSONAS = {
             "POST": "a new clinic names no existing one",
         },
     ),
-    "clinic-detail": PersonaCase(make_object=clinic_itself, body=lambda target, obj: {"name": "Renamed"}),
+    "clinic-detail": PersonaCase(
+        make_object=clinic_itself,
+        body=lambda target, obj: {
+            "name": "Renamed",
+            "legal_name": "Renamed MVZ GmbH",
+            "tax_number": "DE 999999999",
+            "locale": "de-DE",
+            "address": "Hauptstraße 5\n10827 Berlin",
+        },
+    ),
     "clinic-leave": PersonaCase(make_object=clinic_with_a_second_owner),
     "clinic-members": PersonaCase(),
     "clinic-invitations": PersonaCase(

@@ -117,6 +117,71 @@ def test_update_with_bad_time_zone_changes_nothing(as_user, clinic):
     assert clinic.time_zone == "Europe/Berlin"
 
 
+def test_owners_and_admins_set_the_legal_details_invoices_print(as_user, clinic):
+    details = {
+        "legal_name": "Riverside Family Clinic MVZ GmbH",
+        "tax_number": "DE 123456789",
+        "locale": "de-DE",
+        "address": "Hauptstraße 5\n10827 Berlin",
+    }
+    for role in (Role.OWNER, Role.ADMIN):  # the other roles: tests/test_personas.py (403, nothing changed)
+        response = as_user(clinic.staff[role]).patch(clinic_url(clinic), details)
+        assert response.status_code == 200
+        assert {name: response.data[name] for name in details} == details
+    clinic.refresh_from_db()
+    assert (clinic.legal_name, clinic.tax_number, clinic.locale) == (
+        "Riverside Family Clinic MVZ GmbH",
+        "DE 123456789",
+        "de-DE",
+    )
+    read = as_user(clinic.staff[Role.RECEPTIONIST]).get(clinic_url(clinic))
+    assert {name: read.data[name] for name in details} == details  # what every invoice prints: no secret
+
+
+def test_a_new_clinic_may_bring_its_legal_details(as_user, make_user):
+    body = {"name": "Praxis Nord", "legal_name": "Praxis Nord GbR", "tax_number": "12/345/67890", "locale": "de-AT"}
+    response = as_user(make_user()).post(reverse("clinic-list"), body)
+    assert response.status_code == 201
+    assert (response.data["legal_name"], response.data["tax_number"], response.data["locale"]) == (
+        "Praxis Nord GbR",
+        "12/345/67890",
+        "de-AT",
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"locale": "xx-YY"}, "locale"),
+        ({"locale": "de_DE"}, "locale"),
+        ({"locale": "klingon"}, "locale"),
+        ({"tax_number": "DE\x00123"}, "tax_number"),
+        ({"tax_number": "1" * 41}, "tax_number"),
+        ({"legal_name": "GmbH\nInjected"}, "legal_name"),
+        ({"legal_name": "A" * 201}, "legal_name"),
+    ],
+)
+def test_bad_legal_details_are_400_and_change_nothing(as_user, clinic, payload, field):
+    def details():
+        clinic.refresh_from_db()
+        return (clinic.name, clinic.legal_name, clinic.tax_number, clinic.locale)
+
+    before = details()
+    response = as_user(clinic.staff[Role.OWNER]).patch(clinic_url(clinic), {"name": "Changed", **payload})
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid"
+    assert field in response.data["fields"]
+    assert details() == before
+    assert not AuditEvent.objects.filter(action="clinic.update").exists()
+
+
+def test_clearing_the_locale_returns_to_neutral_formats(as_user, clinic):
+    clinic.locale = "de-DE"
+    clinic.save()
+    response = as_user(clinic.staff[Role.OWNER]).patch(clinic_url(clinic), {"locale": ""})
+    assert (response.status_code, response.data["locale"]) == (200, "")
+
+
 def test_put_and_delete_are_not_offered(as_user, clinic):
     client = as_user(clinic.staff[Role.OWNER])
     assert client.put(clinic_url(clinic), {"name": "x"}).status_code == 405

@@ -44,7 +44,7 @@ def keep_test_connection():
 @pytest.fixture
 def world(clinic, keep_test_connection):
     """Real records of every kind in one clinic, and the ids the detail routes take."""
-    from apps.billing.tests.factories import ServiceFactory, draft_invoice, issued_invoice
+    from apps.billing.tests.factories import CatalogItemFactory, draft_invoice, issued_invoice
     from apps.core.roles import Role
     from apps.patients.tests.factories import PatientFactory
     from apps.scheduling.tests.factories import AppointmentFactory, AvailabilityFactory, open_all_week
@@ -56,7 +56,7 @@ def world(clinic, keep_test_connection):
         clinic=clinic, patient=patients[0], practitioner=practitioner, start=timezone.now() + timedelta(days=1)
     )
     availability = AvailabilityFactory(clinic=clinic, practitioner=practitioner, weekday=6)
-    service = ServiceFactory(clinic=clinic)
+    service = CatalogItemFactory(clinic=clinic)
     draft = draft_invoice(clinic, patient=patients[1])
     issued_invoice(clinic, patient=patients[2])
     ids = {

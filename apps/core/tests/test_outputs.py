@@ -42,9 +42,9 @@ def an_appointment(clinic):
 def an_invoice(clinic):
     from apps.billing.selectors import invoice_queryset
     from apps.billing.services import LineInput
-    from apps.billing.tests.factories import ServiceFactory, issued_invoice
+    from apps.billing.tests.factories import CatalogItemFactory, issued_invoice
 
-    service = ServiceFactory(clinic=clinic, price=Decimal("12.50"), tax_rate=Decimal("7"))
+    service = CatalogItemFactory(clinic=clinic, price=Decimal("12.50"), tax_rate=Decimal("7"))
     lines = [
         LineInput(service_id=service.pk, quantity=Decimal("3")),
         LineInput(

@@ -1,23 +1,17 @@
 """Input and output shapes of the patients API."""
 
-import unicodedata
 from datetime import date
 from typing import Any
 
 from rest_framework import serializers
 
 from apps.core.filters import ListFilter, ordering_param
-from apps.core.serializers import StrictInputSerializer
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 from apps.patients.models import ExportFormat, PatientExport, Sex
 from apps.patients.outputs import PATIENT_OUTPUT
 
 # The schema and Output(obj).data form of the declared output (apps/patients/outputs.py).
 PatientOutput = PATIENT_OUTPUT.serializer
-
-
-def no_control_characters(value: str) -> None:
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise serializers.ValidationError("Control characters are not allowed.")
 
 
 def plausible_birth_date(value: date) -> None:

@@ -6,8 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.billing.money import plain_decimal
-from apps.core.serializers import StrictInputSerializer
-from apps.patients.api.serializers import no_control_characters
+from apps.core.serializers import StrictInputSerializer, no_control_characters
 from apps.visits.models import Addendum, Visit, VisitService, VisitStatus
 
 

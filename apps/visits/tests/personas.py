@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from apps.billing.tests.factories import ServiceFactory
+from apps.billing.tests.factories import CatalogItemFactory
 from apps.core.roles import Role
 from apps.visits.services import visit_sign
 from apps.visits.tests.factories import appointment_of, open_visit
@@ -14,7 +14,7 @@ def an_open_visit(target: Target):
 
 
 def a_signed_visit(target: Target):
-    service = ServiceFactory(clinic=target.clinic)
+    service = CatalogItemFactory(clinic=target.clinic)
     visit = open_visit(target.clinic, practitioner=target.staff(Role.PRACTITIONER), services=[(service, Decimal("1"))])
     return visit_sign(actor=visit.practitioner, visit=visit)
 

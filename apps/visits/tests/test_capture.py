@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.billing.models import Invoice, InvoiceStatus
 from apps.billing.services import invoice_issue
-from apps.billing.tests.factories import ServiceFactory, draft_invoice
+from apps.billing.tests.factories import CatalogItemFactory, draft_invoice
 from apps.core.roles import Role
 from apps.scheduling.models import AppointmentStatus
 from apps.visits.capture import visit_complete
@@ -35,8 +35,8 @@ def signed_visit(clinic, services):
 
 
 def test_completing_drafts_the_invoice_at_the_catalogs_prices_of_that_moment(as_user, clinic):
-    consult = ServiceFactory(clinic=clinic, code="CONS", name="Consultation", price=Decimal("87.23"), tax_rate=19)
-    swab = ServiceFactory(clinic=clinic, code="SWAB", name="Throat swab", price=Decimal("12.50"), tax_rate=0)
+    consult = CatalogItemFactory(clinic=clinic, code="CONS", name="Consultation", price=Decimal("87.23"), tax_rate=19)
+    swab = CatalogItemFactory(clinic=clinic, code="SWAB", name="Throat swab", price=Decimal("12.50"), tax_rate=0)
     visit = signed_visit(clinic, [(consult, Decimal("1")), (swab, Decimal("2"))])
     consult.price = Decimal("90.00")  # the price at completion counts, not the price when the service was noted
     consult.save()
@@ -63,7 +63,7 @@ def test_completing_drafts_the_invoice_at_the_catalogs_prices_of_that_moment(as_
 
 
 def test_completing_answers_with_the_invoice_and_needs_a_signature(as_user, clinic):
-    service = ServiceFactory(clinic=clinic)
+    service = CatalogItemFactory(clinic=clinic)
     unsigned = open_visit(clinic, services=[(service, Decimal("1"))])
     client = as_user(clinic.staff[Role.PRACTITIONER])
     response = client.post(complete_url(unsigned))
@@ -77,7 +77,7 @@ def test_completing_answers_with_the_invoice_and_needs_a_signature(as_user, clin
 
 
 def test_ten_services_complete_in_one_transaction(clinic, monkeypatch):
-    services = [(ServiceFactory(clinic=clinic), Decimal("1")) for _ in range(10)]
+    services = [(CatalogItemFactory(clinic=clinic), Decimal("1")) for _ in range(10)]
     visit = signed_visit(clinic, services)
 
     def fail_at_the_end(**kwargs):
@@ -103,7 +103,7 @@ def test_ten_services_complete_in_one_transaction(clinic, monkeypatch):
 def test_a_visit_without_services_drafts_nothing_and_a_hand_made_invoice_stands(clinic):
     empty = signed_visit(clinic, [])
     assert visit_complete(actor=empty.practitioner, visit=empty).invoice_id is None
-    service = ServiceFactory(clinic=clinic)
+    service = CatalogItemFactory(clinic=clinic)
     visit = signed_visit(clinic, [(service, Decimal("3"))])
     by_hand = draft_invoice(clinic, patient=visit.patient, appointment_id=visit.appointment_id)
     assert visit_complete(actor=visit.practitioner, visit=visit).invoice_id == by_hand.pk
@@ -111,7 +111,7 @@ def test_a_visit_without_services_drafts_nothing_and_a_hand_made_invoice_stands(
 
 
 def test_other_roles_cannot_complete(as_user, clinic):
-    visit = signed_visit(clinic, [(ServiceFactory(clinic=clinic), Decimal("1"))])
+    visit = signed_visit(clinic, [(CatalogItemFactory(clinic=clinic), Decimal("1"))])
     for role in (Role.OWNER, Role.ADMIN, Role.RECEPTIONIST, Role.BILLING):
         assert as_user(clinic.staff[role]).post(complete_url(visit)).status_code in (403, 404), role
     assert not Invoice.objects.exists()
@@ -122,7 +122,7 @@ def test_other_roles_cannot_complete(as_user, clinic):
 
 
 def test_cancelling_an_appointment_voids_its_draft(as_user, clinic):
-    visit = signed_visit(clinic, [(ServiceFactory(clinic=clinic), Decimal("1"))])
+    visit = signed_visit(clinic, [(CatalogItemFactory(clinic=clinic), Decimal("1"))])
     invoice = visit_complete(actor=visit.practitioner, visit=visit).invoice
     response = as_user(clinic.staff[Role.RECEPTIONIST]).post(cancel_url(visit.appointment), {"reason": "Patient ill"})
     assert response.status_code == 200, response.data
@@ -131,7 +131,7 @@ def test_cancelling_an_appointment_voids_its_draft(as_user, clinic):
 
 
 def test_cancelling_an_appointment_with_an_issued_invoice_needs_a_credit_note(as_user, clinic):
-    visit = signed_visit(clinic, [(ServiceFactory(clinic=clinic), Decimal("1"))])
+    visit = signed_visit(clinic, [(CatalogItemFactory(clinic=clinic), Decimal("1"))])
     invoice = visit_complete(actor=visit.practitioner, visit=visit).invoice
     invoice = invoice_issue(actor=clinic.staff[Role.BILLING], invoice=invoice)
     response = as_user(clinic.staff[Role.RECEPTIONIST]).post(cancel_url(visit.appointment), {"reason": "Patient ill"})

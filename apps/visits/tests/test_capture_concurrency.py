@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from apps.billing.models import Invoice
-from apps.billing.tests.factories import ServiceFactory
+from apps.billing.tests.factories import CatalogItemFactory
 from apps.core.errors import ConflictError
 from apps.visits.capture import visit_complete
 from apps.visits.services import visit_sign
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_ten_concurrent_completes_draft_exactly_one_invoice(clinic):
-    visit = open_visit(clinic, services=[(ServiceFactory(clinic=clinic), Decimal("1"))])
+    visit = open_visit(clinic, services=[(CatalogItemFactory(clinic=clinic), Decimal("1"))])
     visit = visit_sign(actor=visit.practitioner, visit=visit)
     barrier = threading.Barrier(10)
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
-from apps.billing.tests.factories import ServiceFactory
+from apps.billing.tests.factories import CatalogItemFactory
 from apps.clinics.tests.factories import MembershipFactory
 from apps.core.roles import Role
 from apps.scheduling.models import AppointmentStatus
@@ -124,7 +124,7 @@ def test_anonymous_is_401(api, clinic):
 
 
 def test_a_practitioner_writes_signs_and_adds_an_addendum(as_user, clinic):
-    service = ServiceFactory(clinic=clinic, code="CONS", name="Consultation")
+    service = CatalogItemFactory(clinic=clinic, code="CONS", name="Consultation")
     appointment = appointment_of(clinic)
     client = as_user(clinic.staff[Role.PRACTITIONER])
     body = {
@@ -199,8 +199,8 @@ def test_every_read_of_a_note_is_audited_without_its_text(as_user, clinic):
     ],
 )
 def test_bad_input_is_4xx_and_writes_nothing(as_user, clinic, other_clinic, change, field):
-    mine = ServiceFactory(clinic=clinic)
-    theirs = ServiceFactory(clinic=other_clinic)
+    mine = CatalogItemFactory(clinic=clinic)
+    theirs = CatalogItemFactory(clinic=other_clinic)
     if "services" in change:
         item = dict(change["services"][0])
         item["service"] = str(theirs.pk if item["service"] == "OTHER" else mine.pk)

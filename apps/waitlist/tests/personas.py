@@ -6,13 +6,12 @@ read; billing neither (404 on records, 403 on lists and the day).
 
 from datetime import timedelta
 
-from tests.personas import PersonaCase, Target
-
 from apps.core.roles import Role
 from apps.patients.tests.personas import new_patient_id
 from apps.scheduling.tests.factories import days_ahead, local_at, open_all_week
 from apps.waitlist.models import WaitlistOfferNotification, WaitlistSettings
 from apps.waitlist.tests.factories import WaitlistEntryFactory, WaitlistOfferFactory
+from tests.personas import PersonaCase, Target
 
 
 def an_entry(target: Target):
