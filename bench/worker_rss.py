@@ -84,8 +84,7 @@ def setup() -> None:
     from apps.clinics.tests.factories import ClinicFactory, MembershipFactory
     from apps.patients.tests.factories import PatientFactory
 
-    user = User.objects.filter(email=EMAIL).first()
-    if user is None:
+    if not User.objects.filter(email=EMAIL).exists():
         user = UserFactory(email=EMAIL)
         clinic = ClinicFactory(country="DE")
         MembershipFactory(user=user, clinic=clinic, role="owner")
@@ -93,7 +92,7 @@ def setup() -> None:
             PatientFactory(clinic=clinic, given_name=given, family_name=family)
 
 
-def call(application, path: str, query: str = "", token: str = "") -> tuple[str, bytes]:  # noqa: ANN001
+def call(application, path: str, query: str = "", token: str = "") -> tuple[str, bytes]:
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
@@ -147,7 +146,10 @@ def serve(requests: int) -> None:
             statuses[label].add(status[:3])
     served = rss_kb()
     loaded = sorted(name for name in WATCH if name in sys.modules)
-    print(json.dumps({"before": before, "imported": imported, "served": served, "statuses": {k: sorted(v) for k, v in statuses.items()}, "loaded": loaded, "modules": len(sys.modules)}))
+    result: dict[str, object] = {"before": before, "imported": imported, "served": served, "loaded": loaded}
+    result["statuses"] = {label: sorted(codes) for label, codes in statuses.items()}
+    result["modules"] = len(sys.modules)
+    print(json.dumps(result))
 
 
 def import_costs(env: dict[str, str], top: int) -> list[tuple[str, int]]:
@@ -183,7 +185,8 @@ def main() -> None:
     test_env = {**os.environ, "ENV": "test", "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run([*me, "setup"], cwd=ROOT, env=test_env, check=True)
     env = production_env()
-    done = subprocess.run([*me, "serve", f"--requests={args.requests}"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    serve_command = [*me, "serve", f"--requests={args.requests}"]
+    done = subprocess.run(serve_command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"serve failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,6 +1,6 @@
 """Keep optional third-party imports that no request uses out of every process (docs/performance.md).
 
-Three libraries probe for optional packages at import time and load them if installed,
+Some libraries probe for optional packages at import time and load them if installed,
 although ClinicOps never takes the paths that need them (bench/worker_rss.py measures
 the effect on a web worker):
 
@@ -9,9 +9,11 @@ the effect on a web worker):
   signatures). Our tokens are HS256 (``SIMPLE_JWT["ALGORITHM"]``): HMAC needs none of it.
 * DRF's ``rest_framework.compat`` imports ``requests`` (+urllib3, ~20 MB) for
   ``rest_framework.test.RequestsClient`` alone, which no code here uses.
-* redis-py 8 imports its asyncio client at ``import redis`` (we use the sync client
-  only), and ``redis.observability`` imports the OpenTelemetry metrics SDK when it is
-  installed (its own Redis metrics, which we never switch on).
+* DRF's compat also imports ``pygments`` (the browsable API's highlighting; ours is JSON
+  only), and kombu registers YAML and msgpack serializers when they are installed (Celery
+  here accepts JSON only, ``CELERY_ACCEPT_CONTENT``).
+* redis-py 8's ``redis.observability`` imports the OpenTelemetry API and metrics SDK when
+  they are installed (its own Redis metrics, which we never switch on).
 
 ``install()`` (called from ``config/__init__.py``, so the web, Celery and tests alike)
 makes the optional package look absent while the importer's own module body runs; each
@@ -19,14 +21,13 @@ importer already handles that (``except ImportError``). The package itself still
 normally everywhere else: ``apps.audit.signing`` loads cryptography when it signs, the
 tracing setup loads the OpenTelemetry SDK when OTEL_EXPORTER_OTLP_ENDPOINT is set (only
 modules not yet imported can be hidden: ``find_spec`` is not asked for the others).
-redis-py's ``asyncio`` is loaded lazily (``importlib.util.LazyLoader``): created at
-``import redis``, executed on first use. Nothing is hidden when the importer is
-already imported, and OpenTelemetry is hidden from redis-py only when tracing is off.
+Nothing is hidden when the importer is already imported, and OpenTelemetry is hidden
+from redis-py only when tracing is off. (redis-py's asyncio client, also imported by
+``import redis``, cannot be deferred: its sync client imports it while ``redis`` initialises.)
 """
 
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import os
 import sys
 import threading
@@ -37,10 +38,13 @@ from typing import Any
 # Importer module -> packages it probes for (and may do without) hidden while it runs.
 HIDDEN_WHILE_IMPORTING: dict[str, tuple[str, ...]] = {
     "jwt.algorithms": ("cryptography",),
-    "rest_framework.compat": ("requests",),
-    "redis.observability.providers": ("opentelemetry.sdk",),
+    "rest_framework.compat": ("requests", "pygments"),
+    "kombu.serialization": ("yaml", "msgpack"),
+    "redis.observability.providers": ("opentelemetry",),
+    "redis.observability.metrics": ("opentelemetry",),
 }
-LAZY_MODULES: frozenset[str] = frozenset()
+# Hidden only while tracing is off (OTEL_EXPORTER_OTLP_ENDPOINT unset).
+TRACING_IMPORTERS = ("redis.observability.providers", "redis.observability.metrics")
 
 _state = threading.local()
 
@@ -71,32 +75,21 @@ class _HidingLoader(importlib.abc.Loader):
 
 
 class LeanImportFinder(importlib.abc.MetaPathFinder):
-    def __init__(self, hidden: dict[str, tuple[str, ...]], lazy: frozenset[str]) -> None:
+    def __init__(self, hidden: dict[str, tuple[str, ...]]) -> None:
         self.hidden = hidden
-        self.lazy = lazy
-
-    def _real_spec(self, fullname: str, path: Sequence[str] | None, target: Any) -> Any:
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                return spec
-        return None
 
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> Any:
         for packages in _hidden():
             for package in packages:
                 if fullname == package or fullname.startswith(package + "."):
                     raise ModuleNotFoundError(f"{fullname} is not needed here (config/lean_imports.py)", name=fullname)
-        if fullname in self.hidden or fullname in self.lazy:
-            spec = self._real_spec(fullname, path, target)
+        if fullname in self.hidden:
+            # The importers are plain files of installed packages: the path finder finds them
+            # (asking the other meta path finders could recurse into one that asks us).
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
             if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
                 return spec
-            if fullname in self.lazy:
-                spec.loader = importlib.util.LazyLoader(spec.loader)
-            else:
-                spec.loader = _HidingLoader(spec.loader, self.hidden[fullname])
+            spec.loader = _HidingLoader(spec.loader, self.hidden[fullname])
             return spec
         return None
 
@@ -107,7 +100,7 @@ def install() -> None:
         return
     hidden = dict(HIDDEN_WHILE_IMPORTING)
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        hidden.pop("redis.observability.providers")
-    pending = {name for name in [*hidden, *LAZY_MODULES] if name not in sys.modules}
-    hidden = {name: packages for name, packages in hidden.items() if name in pending}
-    sys.meta_path.insert(0, LeanImportFinder(hidden, frozenset(LAZY_MODULES & pending)))
+        for name in TRACING_IMPORTERS:
+            hidden.pop(name)
+    pending = {name: packages for name, packages in hidden.items() if name not in sys.modules}
+    sys.meta_path.insert(0, LeanImportFinder(pending))
