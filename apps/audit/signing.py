@@ -5,18 +5,23 @@ start without one (config/settings/production.py); elsewhere an empty setting
 means a throwaway key derived from a public constant: it is NOT a secret, and
 checkpoints signed with it prove nothing to an outsider. ``AUDIT_TRUSTED_PUBLIC_KEYS``
 lists retired public keys (base64), so checkpoints signed before a rotation still verify.
+
+cryptography is imported where a key is used, not with this module: its serialization
+module pulls in every key type (RSA, EC, DSA, X.509; ~12 MB), which a web worker that
+never signs should not carry (config/lean_imports.py, bench/worker_rss.py).
 """
 
 import base64
 import binascii
 import hashlib
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 THROWAWAY_SEED = hashlib.sha256(b"clinicops audit throwaway development key, not a secret").digest()
 
@@ -34,13 +39,18 @@ def parse_seed(value: str) -> bytes:
 
 def generate_seed_b64() -> str:
     """A new random seed, base64, for AUDIT_SIGNING_KEY."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     raw = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     return base64.b64encode(raw).decode()
 
 
-def public_key_bytes(key: Ed25519PublicKey) -> bytes:
+def public_key_bytes(key: "Ed25519PublicKey") -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -50,12 +60,14 @@ def key_id_of(public: bytes) -> str:
 
 
 @lru_cache(maxsize=8)
-def _private_key(setting: str) -> Ed25519PrivateKey:
+def _private_key(setting: str) -> "Ed25519PrivateKey":
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     seed = parse_seed(setting) if setting else THROWAWAY_SEED
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def signing_key() -> Ed25519PrivateKey:
+def signing_key() -> "Ed25519PrivateKey":
     """The key that signs new checkpoints (the throwaway one when the setting is empty)."""
     return _private_key(settings.AUDIT_SIGNING_KEY or "")
 
@@ -88,6 +100,9 @@ def sign(message: bytes) -> str:
 
 
 def verify_signature(message: bytes, signature_b64: str, public: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(base64.b64decode(signature_b64), message)
     except (InvalidSignature, ValueError, binascii.Error):

@@ -9,17 +9,22 @@ RELATED-TO (and in its description), so calendar apps can group them.
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.utils import timezone
 
 from apps.scheduling.models import Appointment, AppointmentStatus
 
+if TYPE_CHECKING:
+    import icalendar
+
 PRODID = "-//ClinicOps//Scheduling 1.0//EN"
 
 
-def _event(appointment: Appointment, host: str) -> icalendar.Event:
+def _event(appointment: Appointment, host: str) -> "icalendar.Event":
+    import icalendar
+
     zone = ZoneInfo(appointment.clinic.time_zone)
     event = icalendar.Event()
     event.add("uid", f"{appointment.pk}@{host}")
@@ -42,6 +47,8 @@ def _event(appointment: Appointment, host: str) -> icalendar.Event:
 
 def appointments_calendar(appointments: Iterable[Appointment], *, name: str, host: str = "clinicops") -> str:
     """The VCALENDAR text; ``appointments`` need ``clinic`` and ``patient`` loaded (select_related)."""
+    import icalendar  # ~10 MB imported: only the feeds pay for it, not every web worker
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
